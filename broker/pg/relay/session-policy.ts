@@ -1,0 +1,53 @@
+import type { Frame } from '../protocol/frame-reader.ts';
+import type { NoticeFields } from '../protocol/backend-messages.ts';
+import type { Expectation, FrameContext } from './response-tracker.ts';
+
+/** A statement about to reach the upstream: the decision point sees every one of them. */
+export type StatementEvent =
+  | { kind: 'query'; sql: string }
+  | { kind: 'parse'; statement: string; sql: string }
+  | { kind: 'execute'; portal: string; statement: string; sql: string | null }
+  | { kind: 'function-call'; functionOid: number };
+
+export type StatementVerdict =
+  /** Send it; `tag` travels with the statement's expectation to the result hooks. */
+  | { kind: 'forward'; tag?: unknown }
+  /** Never send it. The client gets `error`; the upstream aborts a running transaction exactly as for an error. */
+  | { kind: 'refuse'; error: NoticeFields; tag?: unknown };
+
+/** Facts about the session the policy layer may consult. */
+export interface SessionView {
+  readonly id: string;
+  readonly user: string;
+  readonly database: string;
+  readonly applicationName: string;
+  /** The upstream's current ParameterStatus values (standard_conforming_strings, ...). */
+  readonly parameters: ReadonlyMap<string, string>;
+  readonly transactionStatus: 'I' | 'T' | 'E';
+  /** Sends a NoticeResponse to the client at once (approval waits announce themselves this way). */
+  notice(fields: NoticeFields): void;
+}
+
+/**
+ * The seam between transport and policy. The relay calls `judge` before each statement
+ * reaches the upstream (it may take as long as an approval takes; the client's later messages
+ * wait behind it), `rewrite` on each result frame, and `completed` when a statement's
+ * answer is over.
+ */
+export interface SessionPolicy {
+  /** When true, the relay makes sure every DataRow has a known row shape (it injects Describe). */
+  readonly needsRowShapes: boolean;
+  judge(event: StatementEvent, session: SessionView): StatementVerdict | Promise<StatementVerdict>;
+  /** Returns the frame to send (the same `frame.raw` to pass it unchanged) or null to withhold it. */
+  rewrite?(frame: Frame, context: FrameContext, session: SessionView): Buffer | null;
+  completed?(expectation: Expectation, session: SessionView): void;
+  /** A client's CancelRequest; return true if the policy consumed it (a held statement was withdrawn). */
+  cancel?(session: SessionView): boolean;
+  closed?(session: SessionView): void;
+}
+
+/** The policy of `--allow-all`: every statement passes, results pass unchanged. */
+export const passThroughPolicy: SessionPolicy = {
+  needsRowShapes: false,
+  judge: () => ({ kind: 'forward' }),
+};

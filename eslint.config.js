@@ -1,0 +1,31 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'test-output/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node }, ecmaVersion: 2023, sourceType: 'module' },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'Only electron/ may import electron.' }] }],
+    },
+  },
+  {
+    // The architecture's import arrows: shared imports nothing of ours, broker/server never import each other.
+    files: ['shared/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/broker/**', '**/server/**', '**/electron/**', '**/renderer/**', '**/test/**'], message: 'shared/ imports nothing of ours.' }] }] },
+  },
+  {
+    files: ['broker/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'broker/ never imports electron.' }], patterns: [{ group: ['**/server/**', '**/electron/**', '**/renderer/**', '**/test/**'], message: 'broker/ imports only shared/.' }] }] },
+  },
+  {
+    files: ['server/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/broker/**', '**/electron/**', '**/renderer/**', '**/test/**'], message: 'server/ imports only shared/.' }] }] },
+  },
+  { files: ['bin/**/*.mjs'], languageOptions: { globals: { ...globals.node } } },
+);
