@@ -16,8 +16,6 @@ export default defineConfig({
           include: ['test/int/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
-          // Integration suites start real PostgreSQL clusters; two cores cannot take more at once.
-          fileParallelism: false,
           pool: 'forks',
         },
       },

@@ -273,12 +273,20 @@ export class PgSession implements SessionView {
       this.fatalFromError(e, 'upstream');
       return;
     }
+    if (this.upstreamBacklog !== null) {
+      this.upstreamBacklog.push(...frames);
+      return;
+    }
     this.handleUpstreamFrames(frames);
   }
 
-  private handleUpstreamFrames(frames: Frame[]): void {
+  /** Frames that arrived while an asynchronous rewrite was pending; null when none is. */
+  private upstreamBacklog: Frame[] | null = null;
+
+  private handleUpstreamFrames(frames: Frame[], start = 0): void {
     const rewrite = this.policy.rewrite;
-    for (const frame of frames) {
+    for (let i = start; i < frames.length; i++) {
+      const frame = frames[i]!;
       let ctx;
       try {
         ctx = this.tracker.observe(frame);
@@ -292,16 +300,50 @@ export class PgSession implements SessionView {
       }
       if (ctx.forward === 'replace') this.toClient.add(ctx.replacement!);
       else if (ctx.forward === 'client') {
-        const out = rewrite === undefined ? frame.raw : rewrite.call(this.policy, frame, ctx, this);
+        let out: Buffer | null | Promise<Buffer | null>;
+        try {
+          out = rewrite === undefined ? frame.raw : rewrite.call(this.policy, frame, ctx, this);
+        } catch (e) {
+          this.fatalFromError(e, 'policy');
+          return;
+        }
+        if (out instanceof Promise) {
+          this.awaitRewrite(out, ctx.completed, frames, i + 1);
+          return;
+        }
         if (out !== null) this.toClient.add(out);
       }
       if (ctx.completed !== null) this.policy.completed?.(ctx.completed, this);
     }
+    this.flushClient();
+  }
+
+  private awaitRewrite(pending: Promise<Buffer | null>, completed: Expectation | null, frames: Frame[], next: number): void {
+    this.flushClient();
+    this.upstream.pause();
+    this.upstreamBacklog = frames.slice(next);
+    pending.then(
+      (out) => {
+        if (this.closed) return;
+        if (out !== null) this.toClient.add(out);
+        if (completed !== null) this.policy.completed?.(completed, this);
+        const backlog = this.upstreamBacklog ?? [];
+        this.upstreamBacklog = null;
+        this.upstream.resume();
+        this.handleUpstreamFrames(backlog);
+      },
+      (e: unknown) => this.fatalFromError(e, 'policy'),
+    );
+  }
+
+  private flushClient(): void {
     const bytes = this.toClient.take();
     if (bytes === null || this.closed) return;
     if (!this.client.write(bytes)) {
       this.upstream.pause();
-      this.client.once('drain', () => this.upstream.resume());
+      this.client.once('drain', () => {
+        if (this.upstreamBacklog === null) this.upstream.resume();
+      });
     }
   }
 

@@ -38,8 +38,11 @@ export interface SessionPolicy {
   /** When true, the relay makes sure every DataRow has a known row shape (it injects Describe). */
   readonly needsRowShapes: boolean;
   judge(event: StatementEvent, session: SessionView): StatementVerdict | Promise<StatementVerdict>;
-  /** Returns the frame to send (the same `frame.raw` to pass it unchanged) or null to withhold it. */
-  rewrite?(frame: Frame, context: FrameContext, session: SessionView): Buffer | null;
+  /**
+   * Returns the frame to send (the same `frame.raw` to pass it unchanged) or null to withhold
+   * it. A promise pauses the result stream until it settles (catalog lookups for a new row shape).
+   */
+  rewrite?(frame: Frame, context: FrameContext, session: SessionView): Buffer | null | Promise<Buffer | null>;
   completed?(expectation: Expectation, session: SessionView): void;
   /** A client's CancelRequest; return true if the policy consumed it (a held statement was withdrawn). */
   cancel?(session: SessionView): boolean;

@@ -154,6 +154,8 @@ export async function connectUpstream(c: UpstreamConfig, startup: UpstreamStartu
     const parameters = new Map<string, string>();
     let backendKey: UpstreamConnection['backendKey'] = null;
     let scram: ScramClientSession | null = null;
+    // Set once we answered an md5 or cleartext request: AuthenticationOk then ends that exchange.
+    let passwordSent = false;
     let authenticated = false;
     for (;;) {
       const frame = await reader.next(deadline);
@@ -163,7 +165,11 @@ export async function connectUpstream(c: UpstreamConfig, startup: UpstreamStartu
           const password = c.password();
           switch (req.kind) {
             case 'ok':
-              if (scram === null && !authenticated) requireMethod(c, 'none', 'no');
+              if (scram !== null && !authenticated) {
+                // Without SASLFinal the server never proved it knows the password (mutual auth skipped).
+                throw new UpstreamError('the upstream server ended SCRAM authentication without proving its identity', '08P01');
+              }
+              if (scram === null && !passwordSent) requireMethod(c, 'none', 'no');
               authenticated = true;
               break;
             case 'cleartext':
@@ -171,11 +177,13 @@ export async function connectUpstream(c: UpstreamConfig, startup: UpstreamStartu
               if (!secure) throw new UpstreamError('refusing to send a cleartext password to the upstream server without TLS', '28000');
               if (password === null) throw new UpstreamError('the upstream server needs a password and none was configured', '28000');
               socket.write(serialize.password(password));
+              passwordSent = true;
               break;
             case 'md5':
               requireMethod(c, 'md5', 'md5');
               if (password === null) throw new UpstreamError('the upstream server needs a password and none was configured', '28000');
               socket.write(serialize.password(md5PasswordResponse(c.user, password, req.salt)));
+              passwordSent = true;
               break;
             case 'sasl': {
               requireMethod(c, 'scram-sha-256', 'SASL');
