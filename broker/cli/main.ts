@@ -1,5 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { registerProxyCommands } from './proxy-command.ts';
+import { registerPolicyCommands } from './policy-command.ts';
+import { registerAuditCommands } from './audit-command.ts';
 
 /** The `gatehouse` command line. Each command family registers itself from its own file. */
 export async function runCli(argv: string[]): Promise<void> {
@@ -9,6 +11,8 @@ export async function runCli(argv: string[]): Promise<void> {
     .showHelpAfterError()
     .exitOverride();
   registerProxyCommands(program);
+  registerPolicyCommands(program);
+  registerAuditCommands(program);
   try {
     await program.parseAsync(argv);
   } catch (e) {

@@ -23,7 +23,9 @@ interface ProxyPgFlags {
   tlsKey?: string;
   maxConnections: string;
   idleTimeout: string;
+  maxMessageBytes?: string;
   connection?: string;
+  maskingKeyEnv?: string;
 }
 
 function parseListen(text: string): { host: string; port: number } {
@@ -51,10 +53,12 @@ export function registerProxyCommands(program: Command): void {
     .option('--local-user <name>', 'user name clients connect as (default: the upstream user)')
     .option('--local-auth <method>', 'scram-sha-256 or password (cleartext, loopback only)', 'scram-sha-256')
     .option('--connection <name>', 'connection name recorded in audit events')
+    .option('--masking-key-env <var>', 'environment variable with the key of the hash mask style (default: random per start)')
     .option('--tls-cert <file>', 'serve TLS to clients with this certificate (PEM)')
     .option('--tls-key <file>', 'private key for --tls-cert (PEM)')
     .option('--max-connections <n>', 'maximum concurrent client connections', '100')
     .option('--idle-timeout <seconds>', 'close client sessions idle this long (0 = never)', '0')
+    .option('--max-message-bytes <n>', 'largest protocol message accepted from a client or the upstream (default 256 MiB)')
     .action(async (flags: ProxyPgFlags) => {
       // argv carries the upstream URL; overwrite the process title so `ps` cannot show a credential.
       process.title = 'gatehouse proxy pg';
@@ -73,6 +77,11 @@ export function registerProxyCommands(program: Command): void {
         throw e;
       }
       const listen = parseListen(flags.listen);
+      const maxMessageBytes = flags.maxMessageBytes === undefined ? undefined : Number(flags.maxMessageBytes);
+      // Below 64 KiB the limit would refuse ordinary startup-time messages from real servers.
+      if (maxMessageBytes !== undefined && (!Number.isSafeInteger(maxMessageBytes) || maxMessageBytes < 65_536)) {
+        throw new Error(`--max-message-bytes must be an integer of at least 65536 (got "${flags.maxMessageBytes}")`);
+      }
       const secret =
         flags.localPasswordEnv !== undefined
           ? (process.env[flags.localPasswordEnv] ?? '')
@@ -86,6 +95,7 @@ export function registerProxyCommands(program: Command): void {
         auditSpoolDir: flags.auditSpool ?? null,
         upstream,
         log,
+        maskingKey: flags.maskingKeyEnv === undefined ? undefined : process.env[flags.maskingKeyEnv],
       });
       const proxy = new PgProxy({
         listenHost: listen.host,
@@ -97,6 +107,7 @@ export function registerProxyCommands(program: Command): void {
         log,
         maxConnections: Number(flags.maxConnections),
         idleTimeoutMs: Number(flags.idleTimeout) * 1000,
+        ...(maxMessageBytes === undefined ? {} : { maxMessageBytes }),
       });
       const addr = await proxy.listen();
       const hostPart = addr.host.includes(':') ? `[${addr.host}]` : addr.host;

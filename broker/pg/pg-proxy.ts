@@ -109,6 +109,9 @@ export class PgProxy {
         rateLimiter: this.limiter,
         handshakeTimeoutMs: this.o.handshakeTimeoutMs,
         maxMessageBytes: this.o.maxMessageBytes,
+        onTlsUpgrade: (secure) => {
+          client = secure;
+        },
         onCancel: (pid, key) => {
           if (!this.cancels.cancel(pid, key)) log.info('cancel request for an unknown session ignored');
         },

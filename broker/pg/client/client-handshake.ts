@@ -29,6 +29,8 @@ export interface ClientHandshakeOptions {
   handshakeTimeoutMs: number;
   maxMessageBytes: number;
   onCancel: (processId: number, secretKey: Buffer) => void;
+  /** Once the client is on TLS, a refusal must be written to the TLS socket: plaintext would read as a TLS failure. */
+  onTlsUpgrade?: (secure: tls.TLSSocket) => void;
 }
 
 export type ClientHandshakeResult =
@@ -94,6 +96,7 @@ export async function clientHandshake(initial: Socket, o: ClientHandshakeOptions
         }
         socket.write('S');
         socket = await upgradeToTls(socket, o.tlsContext, deadline);
+        o.onTlsUpgrade?.(socket as tls.TLSSocket);
         secure = true;
         continue;
       case 'gssenc-request':

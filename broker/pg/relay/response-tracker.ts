@@ -146,8 +146,8 @@ export class ResponseTracker {
       case BackendCode.CommandComplete:
       case BackendCode.EmptyQueryResponse:
         if (head?.kind === 'query') {
+          // One statement of the message is done; the message itself completes at ReadyForQuery.
           const ctx = this.context(head, head.rows ?? null);
-          ctx.completed = { ...head };
           head.rows = undefined;
           head.rowCount = 0;
           return ctx;

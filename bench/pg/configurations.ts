@@ -1,0 +1,113 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { ClusterSslMode, PostgresCluster } from '../../test/support/postgres-cluster.ts';
+import { repoRoot, startGatehouseProxy } from '../../test/support/gatehouse-proxy.ts';
+import { startPgBouncer } from './pgbouncer.ts';
+import type { Workload } from './workloads.ts';
+
+export type ConfigurationName = 'direct' | 'gatehouse' | 'pgbouncer' | 'gatehouse+policy';
+
+/** Relative to the repository root; another engineer provides it, the bench only picks it up. */
+export const BENCH_POLICY_FILE = join('bench', 'pg', 'bench-policy.yaml');
+
+export interface Configuration {
+  name: ConfigurationName;
+  /** Only the Gatehouse configurations are held to the targets. */
+  isGatehouse: boolean;
+  /** What the configuration is, for the report (never holds a credential). */
+  description: string;
+  /** Undefined when it failed to start (see startError). */
+  url?: string;
+  /** The process whose peak RSS is reported; none for a direct connection. */
+  pid?: number;
+  startError?: string;
+  version?: string;
+  /** Why a workload does not apply to this configuration, or null when it does. */
+  notApplicable(workload: Workload): string | null;
+  stop(): Promise<void>;
+}
+
+function errorText(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).trim();
+}
+
+function failed(name: ConfigurationName, isGatehouse: boolean, description: string, error: unknown): Configuration {
+  return { name, isGatehouse, description, startError: errorText(error), notApplicable: () => null, stop: async () => undefined };
+}
+
+export function directConfiguration(cluster: PostgresCluster, sslmode: ClusterSslMode): Configuration {
+  return {
+    name: 'direct',
+    isGatehouse: false,
+    description: `client -> PostgreSQL, sslmode=${sslmode}`,
+    url: cluster.url({ user: 'scram', sslmode }),
+    notApplicable: () => null,
+    stop: async () => undefined,
+  };
+}
+
+async function gatehouseConfiguration(
+  name: ConfigurationName,
+  cluster: PostgresCluster,
+  extraArgs: string[],
+  cleanup: () => Promise<void> = async () => undefined,
+): Promise<Configuration> {
+  const description = `gatehouse proxy pg ${extraArgs.join(' ')} (TLS upstream, sslmode=require)`;
+  try {
+    const proxy = await startGatehouseProxy(['--upstream', cluster.url({ user: 'scram', sslmode: 'require' }), ...extraArgs]);
+    return {
+      name,
+      isGatehouse: true,
+      description,
+      url: proxy.url,
+      pid: proxy.pid,
+      notApplicable: () => null,
+      async stop() {
+        await proxy.stop();
+        await cleanup();
+      },
+    };
+  } catch (error) {
+    await cleanup();
+    return failed(name, true, description, error);
+  }
+}
+
+export function startGatehouse(cluster: PostgresCluster, gatehouseArgs: string[]): Promise<Configuration> {
+  return gatehouseConfiguration('gatehouse', cluster, gatehouseArgs);
+}
+
+/**
+ * Only when the policy file (relative to the repository root) exists: Gatehouse with that policy
+ * and a durable audit spool.
+ */
+export async function startGatehouseWithPolicy(cluster: PostgresCluster, policyFile = BENCH_POLICY_FILE): Promise<Configuration | null> {
+  if (!existsSync(resolve(repoRoot, policyFile))) return null;
+  const spool = await mkdtemp(join(tmpdir(), 'gh-bench-audit-'));
+  return gatehouseConfiguration('gatehouse+policy', cluster, ['--policy', policyFile, '--audit-spool', spool], () =>
+    rm(spool, { recursive: true, force: true }),
+  );
+}
+
+export async function startPgBouncerConfiguration(cluster: PostgresCluster): Promise<Configuration> {
+  const description = 'pgbouncer pool_mode=transaction (TLS upstream, server_tls_sslmode=require)';
+  try {
+    const { user, password } = cluster.users.scram;
+    const bouncer = await startPgBouncer({ host: cluster.host, port: cluster.port, database: cluster.database, user, password });
+    return {
+      name: 'pgbouncer',
+      isGatehouse: false,
+      description: `${description}, version ${bouncer.version}`,
+      url: bouncer.url,
+      pid: bouncer.pid,
+      version: bouncer.version,
+      notApplicable: (workload) =>
+        workload.kind === 'pgbench' && workload.usesPreparedStatements ? bouncer.preparedStatementsUnsupported : null,
+      stop: () => bouncer.stop(),
+    };
+  } catch (error) {
+    return failed('pgbouncer', false, description, error);
+  }
+}

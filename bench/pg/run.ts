@@ -1,0 +1,223 @@
+/**
+ * PostgreSQL proxy benchmark: a direct connection, Gatehouse and PgBouncer, measured side by
+ * side in one run against the same throw-away cluster.
+ *
+ * Run:   npm run bench:pg [-- --seconds N] [--rounds N] [--gatehouse-args "<args>"] [--direct-sslmode M]
+ *        (defaults: 10 s per pgbench run, 3 rounds, gatehouse args "--allow-all"; ~7 min
+ *        with three configurations, ~9.5 min with four)
+ *
+ * What runs: `pgbench -i -s 10` and a 1M-row table `bench_rows` (~100 bytes a row: id, email,
+ * full_name, amount, created_at, note) are created once, directly. Then, for each round, every
+ * workload runs on every configuration back to back (A/B/C/A/B/C), so drift in the machine
+ * hits all of them alike (after short untimed warm-up runs):
+ *   pgbench -S -c1, -S -c8, -M prepared -S -c8, TPC-B -c8 (all -j 2 -T <seconds>) → tps
+ *   psql -A -t -c 'select * from bench_rows' and COPY bench_rows TO STDOUT, output to
+ *   /dev/null → MB/s (10^6 bytes) of psql's output
+ * and after all runs the proxy's peak RSS (VmHWM).
+ *
+ * Configurations: "direct" (client → server over TLS, sslmode=require unless --direct-sslmode
+ * says otherwise; TLS costs ~25% of -S tps on this 2-core machine); "gatehouse"
+ * (`gatehouse proxy pg --upstream …sslmode=require <--gatehouse-args>`); "pgbouncer" (our
+ * own instance, pool_mode=transaction, server_tls_sslmode=require; -M prepared is n/a before
+ * pgbouncer 1.21); and "gatehouse+policy" only when bench/pg/bench-policy.yaml exists
+ * (`--policy bench/pg/bench-policy.yaml --audit-spool <tmp>`). Every path has exactly one TLS
+ * leg, the one to the server; clients reach the local proxies over plain loopback TCP.
+ *
+ * Read: each cell is the median over the rounds, with the ratio to direct in parentheses.
+ * Below the figures, the "target (Gatehouse)" row gives the threshold and one row per
+ * Gatehouse configuration says met/MISSED. Targets never make the bench fail. The same
+ * figures (with every round's sample) are written to bench/results/pg-latest.json.
+ * Progress goes to stderr, the table to stdout.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join, relative } from 'node:path';
+import { startPostgresCluster } from '../../test/support/postgres-cluster.ts';
+import type { PostgresCluster } from '../../test/support/postgres-cluster.ts';
+import { repoRoot } from '../../test/support/gatehouse-proxy.ts';
+import { peakRssBytes } from '../support/peak-rss.ts';
+import { parseBenchOptions, USAGE } from './bench-options.ts';
+import type { BenchOptions } from './bench-options.ts';
+import { PGBENCH_SCALE, STREAM_ROWS, prepareBenchData, resetTpcbTables } from './bench-data.ts';
+import { emptyWorkloadResult, summarise } from './bench-results.ts';
+import type { ConfigurationResult } from './bench-results.ts';
+import { directConfiguration, startGatehouse, startGatehouseWithPolicy, startPgBouncerConfiguration } from './configurations.ts';
+import type { Configuration } from './configurations.ts';
+import { runPgbench } from './pgbench-run.ts';
+import { renderReport } from './report-table.ts';
+import { countStreamBytes, timeStream } from './stream-run.ts';
+import { judge, targetsOf } from './targets.ts';
+import { WORKLOADS } from './workloads.ts';
+import type { Workload } from './workloads.ts';
+
+const OUTPUT_FILE = join(repoRoot, 'bench', 'results', 'pg-latest.json');
+
+// Statement logging (on in the test cluster) would make the server, not the paths, the bottleneck.
+const CLUSTER_CONF = { log_statement: 'none', shared_buffers: '256MB' };
+
+function progress(message: string): void {
+  process.stderr.write(`[bench:pg ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+function errorText(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).trim();
+}
+
+function emptyResult(config: Configuration): ConfigurationResult {
+  const workloads: ConfigurationResult['workloads'] = {};
+  for (const workload of WORKLOADS) {
+    workloads[workload.id] = emptyWorkloadResult(workload);
+    const reason = config.notApplicable(workload);
+    if (reason !== null) workloads[workload.id]!.notApplicable = reason;
+  }
+  return { name: config.name, description: config.description, ...(config.startError === undefined ? {} : { startError: config.startError }), workloads };
+}
+
+/** One timed sample: tps for pgbench, MB/s for streams (bytes counted beforehand). */
+async function measure(workload: Workload, url: string, result: ConfigurationResult, seconds: number): Promise<number> {
+  switch (workload.kind) {
+    case 'pgbench':
+      return runPgbench(url, workload.pgbenchArgs, seconds);
+    case 'stream': {
+      const bytes = result.workloads[workload.id]?.outputBytes;
+      if (bytes === undefined) throw new Error('output size unknown');
+      return bytes / (await timeStream(url, workload.psqlArgs)) / 1e6;
+    }
+    default:
+      return workload satisfies never;
+  }
+}
+
+const WARM_UP_SECONDS = 3;
+
+/** Untimed short pgbench runs, directly, so the first configuration measured does not pay for cold caches. */
+async function warmUp(cluster: PostgresCluster, direct: Configuration, seconds: number): Promise<void> {
+  for (const workload of WORKLOADS) {
+    if (workload.kind !== 'pgbench') continue;
+    if (workload.resetsTpcbTables) await resetTpcbTables(cluster);
+    await runPgbench(direct.url!, workload.pgbenchArgs, Math.min(WARM_UP_SECONDS, seconds));
+  }
+}
+
+/** Untimed pass: the streams' output sizes, which also warms caches and checks each path works. */
+async function countOutputs(configs: readonly Configuration[], results: Map<Configuration, ConfigurationResult>): Promise<void> {
+  for (const workload of WORKLOADS) {
+    if (workload.kind !== 'stream') continue;
+    for (const config of configs) {
+      const result = results.get(config)!.workloads[workload.id]!;
+      if (config.url === undefined || result.notApplicable !== undefined) continue;
+      try {
+        result.outputBytes = await countStreamBytes(config.url, workload.psqlArgs);
+      } catch (error) {
+        result.errors.push(`counting output: ${errorText(error)}`);
+      }
+    }
+  }
+}
+
+async function runRounds(cluster: PostgresCluster, configs: readonly Configuration[], results: Map<Configuration, ConfigurationResult>, options: BenchOptions): Promise<void> {
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const workload of WORKLOADS) {
+      for (const config of configs) {
+        const result = results.get(config)!.workloads[workload.id]!;
+        if (config.url === undefined || result.notApplicable !== undefined) continue;
+        if (workload.kind === 'stream' && result.outputBytes === undefined) continue;
+        try {
+          if (workload.kind === 'pgbench' && workload.resetsTpcbTables) await resetTpcbTables(cluster);
+          const value = await measure(workload, config.url, results.get(config)!, options.seconds);
+          result.samples.push(value);
+          progress(`round ${round}/${options.rounds} ${workload.title} ${config.name}: ${value.toFixed(1)} ${workload.unit}`);
+        } catch (error) {
+          result.errors.push(errorText(error));
+          progress(`round ${round}/${options.rounds} ${workload.title} ${config.name}: error — ${errorText(error).split('\n')[0]}`);
+        }
+      }
+    }
+  }
+}
+
+async function recordPeakRss(configs: readonly Configuration[], results: Map<Configuration, ConfigurationResult>): Promise<void> {
+  for (const config of configs) {
+    if (config.pid === undefined) continue;
+    try {
+      results.get(config)!.peakRssMb = (await peakRssBytes(config.pid)) / 1024 / 1024;
+    } catch (error) {
+      progress(`peak RSS of ${config.name}: ${errorText(error)}`);
+    }
+  }
+}
+
+async function stopAll(configs: readonly Configuration[], cluster: PostgresCluster | undefined): Promise<void> {
+  for (const config of configs) {
+    await config.stop().catch((error: unknown) => progress(`stopping ${config.name}: ${errorText(error)}`));
+  }
+  await cluster?.stop().catch((error: unknown) => progress(`stopping the cluster: ${errorText(error)}`));
+}
+
+async function main(): Promise<void> {
+  const options = parseBenchOptions(process.argv.slice(2));
+  if (options === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const configs: Configuration[] = [];
+  let cluster: PostgresCluster | undefined;
+  try {
+    progress('starting the PostgreSQL cluster');
+    cluster = await startPostgresCluster({ extraConf: CLUSTER_CONF });
+    progress(`creating pgbench tables (scale ${PGBENCH_SCALE}) and ${STREAM_ROWS} rows of bench_rows`);
+    const direct = directConfiguration(cluster, options.directSslMode);
+    await prepareBenchData(cluster, direct.url!);
+
+    progress('starting gatehouse and pgbouncer');
+    configs.push(direct, await startGatehouse(cluster, options.gatehouseArgs), await startPgBouncerConfiguration(cluster));
+    const withPolicy = await startGatehouseWithPolicy(cluster);
+    if (withPolicy !== null) configs.push(withPolicy);
+    for (const config of configs) if (config.startError !== undefined) progress(`${config.name} failed to start: ${config.startError}`);
+
+    const results = new Map(configs.map((config) => [config, emptyResult(config)]));
+    const timedRuns = configs.filter((c) => c.url !== undefined).length * WORKLOADS.filter((w) => w.kind === 'pgbench').length * options.rounds;
+    progress(`measuring: ${options.rounds} round(s); pgbench alone takes about ${Math.ceil((timedRuns * options.seconds) / 60)} min`);
+    await warmUp(cluster, direct, options.seconds);
+    await countOutputs(configs, results);
+    await runRounds(cluster, configs, results, options);
+    await recordPeakRss(configs, results);
+
+    const all = [...results.values()];
+    summarise(all);
+    const targets = targetsOf(WORKLOADS, all.find((r) => r.name === 'pgbouncer'));
+    const verdicts = configs.filter((c) => c.isGatehouse && c.startError === undefined).flatMap((c) => judge(targets, results.get(c)!));
+
+    await mkdir(join(repoRoot, 'bench', 'results'), { recursive: true });
+    const report = {
+      generatedAt: new Date().toISOString(),
+      settings: {
+        rounds: options.rounds,
+        secondsPerPgbenchRun: options.seconds,
+        pgbenchThreads: 2,
+        pgbenchScale: PGBENCH_SCALE,
+        streamRows: STREAM_ROWS,
+        gatehouseArgs: options.gatehouseArgs,
+        directSslMode: options.directSslMode,
+        pgbouncerVersion: configs.find((c) => c.name === 'pgbouncer')?.version ?? null,
+        cpus: cpus().length,
+        node: process.version,
+      },
+      workloads: WORKLOADS.map((w) => ({ id: w.id, title: w.title, unit: w.unit })),
+      configurations: all,
+      targets: verdicts,
+    };
+    await writeFile(OUTPUT_FILE, `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(
+      renderReport({ workloads: WORKLOADS, results: all, targets, verdicts, rounds: options.rounds, seconds: options.seconds, outputFile: relative(process.cwd(), OUTPUT_FILE) }),
+    );
+  } finally {
+    progress('stopping everything');
+    await stopAll(configs, cluster);
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench:pg failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exitCode = 1;
+});

@@ -1,0 +1,175 @@
+import type { PolicyDocument } from '../../shared/policy/policy-document.ts';
+import { applyMaskStyle } from '../../shared/masking/mask-style.ts';
+import { createTextMasker, type TextMasker } from '../../shared/masking/mask-text.ts';
+import { detectorStylesFor, detectorsFor } from '../../shared/policy/masking-plan.ts';
+import { decodeDataRow, decodeNoticeFields, type FieldDescription } from '../pg/protocol/backend-decoders.ts';
+import { MessageBuilder } from '../pg/protocol/message-builder.ts';
+import { BackendCode } from '../pg/protocol/message-codes.ts';
+import { PayloadReader } from '../pg/protocol/payload-reader.ts';
+import { binaryToText, isTextLike, TypeOid } from './binary-values.ts';
+import type { ColumnCatalog } from './column-catalog.ts';
+import { buildRowPlan, type RowPlan } from './row-plan.ts';
+
+/** What masking did to one statement's result, for its audit record. */
+export interface MaskingTally {
+  maskedColumns: Set<string>;
+  withheldValues: number;
+  detectorHits: number;
+}
+
+export function newTally(): MaskingTally {
+  return { maskedColumns: new Set(), withheldValues: 0, detectorHits: 0 };
+}
+
+/**
+ * Rewrites result messages so sensitive values never leave the proxy: columns are traced to
+ * their table and attribute (so aliases and views do not escape), computed values and free text
+ * go through content detectors, and anything that cannot be masked is withheld. It works one
+ * message at a time; nothing is buffered beyond the row being rewritten.
+ */
+export class ResultMasker {
+  private readonly plans = new WeakMap<FieldDescription[], RowPlan>();
+  readonly textMasker: TextMasker | null;
+  readonly enabled: boolean;
+
+  constructor(
+    private readonly policy: PolicyDocument,
+    private readonly catalog: ColumnCatalog,
+    private readonly hashKey: Buffer,
+  ) {
+    const detectors = detectorsFor(policy);
+    this.textMasker = detectors.length === 0 ? null : createTextMasker(detectors, { styles: detectorStylesFor(policy), hashKey });
+    this.enabled = Object.keys(policy.masking.columns).length > 0 || this.textMasker !== null;
+  }
+
+  /** The plan for a row shape, or a promise when its tables must first be looked up. */
+  planFor(fields: FieldDescription[]): RowPlan | Promise<RowPlan> {
+    const cached = this.plans.get(fields);
+    if (cached !== undefined) return cached;
+    const missing = this.catalog.missing(fields.map((f) => f.tableOid));
+    if (missing.length === 0) return this.remember(fields);
+    return this.catalog.load(missing).then(() => this.remember(fields));
+  }
+
+  private remember(fields: FieldDescription[]): RowPlan {
+    const plan = buildRowPlan(this.policy, this.catalog, fields);
+    this.plans.set(fields, plan);
+    return plan;
+  }
+
+  /** RowDescription with masked columns retyped as text, since a mask is not a valid value of most types. */
+  rewriteRowDescription(raw: Buffer, plan: RowPlan): Buffer {
+    if (!plan.actions.some((a) => a.kind === 'mask' && a.style !== 'null')) return raw;
+    const b = new MessageBuilder().int16(plan.fields.length);
+    plan.fields.forEach((f, i) => {
+      const a = plan.actions[i]!;
+      const retype = a.kind === 'mask' && a.style !== 'null' && !isTextLike(f.typeOid);
+      b.cstring(f.name).uint32(f.tableOid).int16(f.columnAttr);
+      b.uint32(retype ? TypeOid.text : f.typeOid).int16(retype ? -1 : f.typeSize).int32(retype ? -1 : f.typeModifier).int16(f.format);
+    });
+    return b.build(BackendCode.RowDescription);
+  }
+
+  rewriteDataRow(raw: Buffer, payload: Buffer, plan: RowPlan, tally: MaskingTally): Buffer {
+    if (!plan.active) return raw;
+    const values = decodeDataRow(payload);
+    let changed = false;
+    for (let i = 0; i < values.length; i++) {
+      const action = plan.actions[i];
+      const value = values[i];
+      if (action === undefined || value === null || value === undefined || action.kind === 'pass') continue;
+      const field = plan.fields[i]!;
+      if (action.kind === 'withhold') {
+        values[i] = null;
+        tally.withheldValues++;
+        tally.maskedColumns.add(action.label);
+        changed = true;
+        continue;
+      }
+      const text = field.format === 0 ? value.toString('utf8') : binaryToText(field.typeOid, value);
+      if (action.kind === 'mask') {
+        changed = true;
+        tally.maskedColumns.add(action.label);
+        if (text === undefined) {
+          values[i] = null;
+          tally.withheldValues++;
+          continue;
+        }
+        const masked = applyMaskStyle(field.typeOid === TypeOid.jsonb && field.format === 0 ? text : text, action.style, this.hashKey);
+        values[i] = masked === null ? null : Buffer.from(masked, 'utf8');
+        continue;
+      }
+      // scan
+      if (this.textMasker === null) continue;
+      if (text === undefined) {
+        values[i] = null;
+        tally.withheldValues++;
+        changed = true;
+        continue;
+      }
+      const result = this.textMasker(text);
+      if (result.hits.length === 0) continue;
+      changed = true;
+      tally.detectorHits += result.hits.length;
+      tally.maskedColumns.add(`${field.name} (${result.hits.join(', ')})`);
+      if (field.format === 1 && !isTextLike(field.typeOid)) {
+        // A binary number cannot carry a textual mask: withhold it.
+        values[i] = null;
+        tally.withheldValues++;
+      } else if (field.format === 1 && field.typeOid === TypeOid.jsonb) {
+        values[i] = Buffer.concat([Buffer.from([1]), Buffer.from(result.text, 'utf8')]);
+      } else {
+        values[i] = Buffer.from(result.text, 'utf8');
+      }
+    }
+    if (!changed) return raw;
+    const b = new MessageBuilder().int16(values.length);
+    for (const v of values) {
+      if (v === null || v === undefined) b.int32(-1);
+      else b.int32(v.length).bytes(v);
+    }
+    return b.build(BackendCode.DataRow);
+  }
+
+  /**
+   * Error and notice text can echo values (a failed cast quotes its input; a unique violation
+   * prints the key). Detectors run over every text field; for data and constraint errors the
+   * quoted values themselves are redacted, because a masked column's value need not look like
+   * anything a detector knows.
+   */
+  rewriteNotice(raw: Buffer, payload: Buffer, type: number): Buffer {
+    const fields = decodeNoticeFields(payload);
+    const sqlstate = fields.get('C') ?? '';
+    const echoesValues = (sqlstate.startsWith('22') || sqlstate.startsWith('23')) && Object.keys(this.policy.masking.columns).length > 0;
+    let changed = false;
+    for (const key of ['M', 'D', 'H', 'W', 'q']) {
+      const original = fields.get(key);
+      if (original === undefined) continue;
+      let text = original;
+      if (echoesValues && key !== 'H') {
+        text = text.replace(/"(?:[^"]|"")*"/g, '"[REDACTED]"').replace(/=\((.*)\)/g, '=([REDACTED])');
+      }
+      if (this.textMasker !== null) text = this.textMasker(text).text;
+      if (text !== original) {
+        fields.set(key, text);
+        changed = true;
+      }
+    }
+    if (!changed) return raw;
+    const b = new MessageBuilder();
+    for (const [k, v] of fields) b.int8(k.charCodeAt(0)).cstring(v);
+    b.int8(0);
+    return b.build(type);
+  }
+
+  rewriteNotification(raw: Buffer, payload: Buffer): Buffer {
+    if (this.textMasker === null) return raw;
+    const r = new PayloadReader(payload, 'NotificationResponse');
+    const pid = r.int32();
+    const channel = r.cstring();
+    const text = r.cstring();
+    const masked = this.textMasker(text);
+    if (masked.hits.length === 0) return raw;
+    return new MessageBuilder().int32(pid).cstring(channel).cstring(masked.text).build(BackendCode.NotificationResponse);
+  }
+}

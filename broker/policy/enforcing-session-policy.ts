@@ -1,0 +1,399 @@
+import { performance } from 'node:perf_hooks';
+import { classifySql, type ClassifyContext } from '../../shared/sql/classify.ts';
+import type { SqlClassification, StatementClassification } from '../../shared/sql/classification.ts';
+import { evaluateStatement, type PolicyDecision } from '../../shared/policy/evaluate.ts';
+import { newAuditEventId, type AuditEvent } from '../../shared/audit/audit-event.ts';
+import { SpoolUnavailableError } from '../audit/spool-unavailable-error.ts';
+import type { Frame } from '../pg/protocol/frame-reader.ts';
+import { backend, type NoticeFields } from '../pg/protocol/backend-messages.ts';
+import { BackendCode } from '../pg/protocol/message-codes.ts';
+import { MessageBuilder } from '../pg/protocol/message-builder.ts';
+import { decodeNoticeFields } from '../pg/protocol/backend-decoders.ts';
+import type { Expectation, FrameContext } from '../pg/relay/response-tracker.ts';
+import type { SessionPolicy, SessionView, StatementEvent, StatementVerdict } from '../pg/relay/session-policy.ts';
+import { ColumnCatalog } from '../masking/column-catalog.ts';
+import { ResultMasker, newTally, type MaskingTally } from '../masking/result-masker.ts';
+import { CopyMasker } from '../masking/copy-masker.ts';
+import { copyExportShape } from '../masking/copy-statement.ts';
+import { buildRowPlan } from '../masking/row-plan.ts';
+import { loadVolatility, volatilityKey, type PolicyRuntime } from './policy-runtime.ts';
+
+/** A statement judged at Parse (or at once for simple Query), ready to be enforced. */
+interface Decided {
+  sql: string;
+  classification: SqlClassification | null;
+  parseError: string | null;
+  decision: PolicyDecision | null;
+  /** For COPY ... TO STDOUT under masking: how to mask its data, or why it cannot be. */
+  copy: { masker: (tally: MaskingTally) => CopyMasker } | { refused: string } | null;
+}
+
+/** Travels with a forwarded statement to the result hooks. */
+interface StatementTag {
+  statementId: string | null;
+  startedAt: number;
+  text: string;
+  rows: number;
+  statementRows: number;
+  withheldRows: number;
+  tally: MaskingTally;
+  copy: CopyMasker | null;
+  error: { sqlstate: string; message: string } | null;
+  decision: PolicyDecision | null;
+}
+
+const MAX_AUDIT_TEXT = 100_000;
+
+function auditText(sql: string): string {
+  return sql.length <= MAX_AUDIT_TEXT ? sql : `${sql.slice(0, MAX_AUDIT_TEXT)}…[${sql.length - MAX_AUDIT_TEXT} more characters]`;
+}
+
+function parseSearchPath(value: string, user: string): string[] {
+  return value
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '')
+    .map((s) => (s.startsWith('"') && s.endsWith('"') ? s.slice(1, -1).replace(/""/g, '"') : s.toLowerCase()))
+    .map((s) => (s === '$user' ? user : s));
+}
+
+/**
+ * Enforces one policy document on one session: every statement is classified with the real
+ * grammar and judged before it is forwarded; results are masked and limited on the way back;
+ * every statement is written to the audit spool before it reaches the upstream.
+ */
+export class EnforcingSessionPolicy implements SessionPolicy {
+  readonly needsRowShapes: boolean;
+  private readonly masker: ResultMasker;
+  private readonly prepared = new Map<string, StatementClassification>();
+  private readonly parsed = new Map<string, Decided>();
+  private searchPath: string[];
+
+  constructor(private readonly runtime: PolicyRuntime) {
+    this.masker = new ResultMasker(runtime.policy, new ColumnCatalog(runtime.catalog), runtime.maskingKey);
+    this.needsRowShapes = this.masker.enabled;
+    this.searchPath = [];
+  }
+
+  judge(event: StatementEvent, session: SessionView): StatementVerdict | Promise<StatementVerdict> {
+    if (this.searchPath.length === 0) this.searchPath = [session.user, 'public'];
+    switch (event.kind) {
+      case 'query':
+        return this.then(this.decide(event.sql, session), (d) => this.enforce(d, 'simple', session));
+      case 'parse':
+        return this.then(this.decide(event.sql, session), (d) => {
+          this.parsed.set(event.statement, d);
+          if (event.statement !== '' && d.classification?.statements.length === 1) this.prepared.set(event.statement, d.classification.statements[0]!);
+          // Judge at Parse: a statement that can never run is refused now, with its reason.
+          if (d.parseError !== null || d.decision?.action === 'block') return this.enforce(d, 'extended', session);
+          return { kind: 'forward' };
+        });
+      case 'execute': {
+        const d = this.parsed.get(event.statement);
+        if (d === undefined) {
+          return this.refuse(session, null, { severity: 'ERROR', code: '26000', message: `gatehouse: prepared statement "${event.statement}" was not seen by the proxy` }, 'extended', event.sql ?? '');
+        }
+        return this.enforce(d, 'extended', session);
+      }
+      case 'function-call':
+        return this.refuse(session, null, { severity: 'ERROR', code: '42501', message: 'gatehouse: the fast-path function call interface is not allowed through Gatehouse' }, 'extended', `<function call ${event.functionOid}>`);
+      default:
+        return event satisfies never;
+    }
+  }
+
+  private then<A, B>(v: A | Promise<A>, f: (a: A) => B | Promise<B>): B | Promise<B> {
+    return v instanceof Promise ? v.then(f) : f(v);
+  }
+
+  private classifyContext(session: SessionView): ClassifyContext {
+    return {
+      standardConformingStrings: session.parameters.get('standard_conforming_strings') !== 'off',
+      preparedStatements: this.prepared,
+      functionVolatility: (schema, name) => {
+        const v = this.runtime.volatility.get(volatilityKey(schema === null ? name : `${schema}.${name}`));
+        return v === null ? undefined : v;
+      },
+    };
+  }
+
+  private decide(sql: string, session: SessionView): Decided | Promise<Decided> {
+    const first = classifySql(sql, this.classifyContext(session));
+    if (!first.ok) return { sql, classification: null, parseError: first.error, decision: null, copy: null };
+    const unknown = first.classification.functions.filter((f) => !this.runtime.volatility.has(volatilityKey(f)));
+    if (unknown.length === 0) return this.finishDecision(sql, first.classification);
+    return loadVolatility(this.runtime, unknown).then(
+      () => {
+        const again = classifySql(sql, this.classifyContext(session));
+        if (!again.ok) return { sql, classification: null, parseError: again.error, decision: null, copy: null };
+        return this.finishDecision(sql, again.classification);
+      },
+      (e: unknown) => {
+        this.runtime.log.warn({ err: (e as Error).message }, 'function catalog lookup failed; judging without it');
+        return this.finishDecision(sql, first.classification);
+      },
+    );
+  }
+
+  private finishDecision(sql: string, classification: SqlClassification): Decided | Promise<Decided> {
+    const decision = evaluateStatement(this.runtime.policy, classification, { searchPath: this.searchPath });
+    const decided: Decided = { sql, classification, parseError: null, decision, copy: null };
+    if (!classification.export || !this.masker.enabled || decision.action !== 'allow') return decided;
+    if (classification.statements.length !== 1) {
+      decided.copy = { refused: 'COPY ... TO STDOUT must be sent as a statement of its own when masking applies' };
+      return decided;
+    }
+    const shape = copyExportShape(classification.statements[0]!.text);
+    if (shape === null) return decided;
+    if (shape.format === 'binary') {
+      decided.copy = { refused: 'binary COPY output cannot be masked; use text or CSV format' };
+      return decided;
+    }
+    const format = shape.format;
+    return this.runtime.catalog.describe(shape.describeSql).then(
+      async (fields) => {
+        if (fields === null) return decided;
+        const plan = await this.masker.planFor(fields);
+        decided.copy = { masker: (tally) => new CopyMasker(plan, format, this.masker.textMasker, this.runtime.maskingKey, tally) };
+        void buildRowPlan;
+        return decided;
+      },
+      (e: unknown) => {
+        decided.copy = { refused: `cannot trace the columns of this COPY for masking (${(e as Error).message})` };
+        return decided;
+      },
+    );
+  }
+
+  private enforce(d: Decided, protocol: 'simple' | 'extended', session: SessionView): StatementVerdict | Promise<StatementVerdict> {
+    if (d.parseError !== null || d.classification === null) {
+      return this.refuse(session, null, {
+        severity: 'ERROR',
+        code: '42601',
+        message: `gatehouse: statement refused because it could not be parsed: ${d.parseError ?? 'unknown error'}`,
+        hint: 'Gatehouse never forwards text it cannot parse.',
+      }, protocol, d.sql);
+    }
+    const decision = d.decision!;
+    const c = d.classification;
+    if (decision.action === 'block') {
+      return this.refuse(session, d, { severity: 'ERROR', code: '42501', message: `gatehouse: ${decision.message}` }, protocol, d.sql);
+    }
+    if (decision.action === 'approve') {
+      const who = decision.approvers.join(', ');
+      return this.refuse(session, d, {
+        severity: 'ERROR',
+        code: '42501',
+        message: `gatehouse: this ${c.class} statement needs approval by ${who} (rule "${decision.ruleName ?? 'default'}"), and approvals need a policy server; this proxy runs offline`,
+      }, protocol, d.sql, 'approve');
+    }
+    if (d.copy !== null && 'refused' in d.copy) {
+      return this.refuse(session, d, { severity: 'ERROR', code: '0A000', message: `gatehouse: ${d.copy.refused}` }, protocol, d.sql);
+    }
+    this.applyEffects(c, session);
+    const tag: StatementTag = {
+      statementId: null,
+      startedAt: performance.now(),
+      text: d.sql,
+      rows: 0,
+      statementRows: 0,
+      withheldRows: 0,
+      tally: newTally(),
+      copy: null,
+      error: null,
+      decision,
+    };
+    if (d.copy !== null && 'masker' in d.copy) tag.copy = d.copy.masker(tag.tally);
+    const spool = this.runtime.spool;
+    if (spool === null) return { kind: 'forward', tag };
+    const event = this.statementEvent(session, d, protocol, 'allow');
+    tag.statementId = event.id;
+    if (!spool.healthy) return this.spoolRefusal(session, d, protocol);
+    const written = spool.append(event);
+    if (this.runtime.policy.audit === 'buffered') {
+      written.catch((e: unknown) => this.runtime.log.error({ err: (e as Error).message }, 'audit spool write failed; statements are refused until it recovers'));
+      return { kind: 'forward', tag };
+    }
+    return written.then(
+      () => ({ kind: 'forward', tag }) as StatementVerdict,
+      (e: unknown) => {
+        this.runtime.log.error({ err: (e as Error).message }, 'audit spool write failed');
+        return this.spoolRefusal(session, d, protocol, e);
+      },
+    );
+  }
+
+  private spoolRefusal(_session: SessionView, _d: Decided, _protocol: 'simple' | 'extended', e?: unknown): StatementVerdict {
+    const code = e instanceof SpoolUnavailableError ? e.code : 'unavailable';
+    void this.runtime.spool?.probe().catch(() => false);
+    return {
+      kind: 'refuse',
+      error: {
+        severity: 'ERROR',
+        code: code === 'ENOSPC' ? '53100' : '58030',
+        message: `gatehouse: the audit spool cannot be written (${code}); statements are refused until it can, because nothing runs unaudited`,
+      },
+    };
+  }
+
+  private refuse(
+    session: SessionView,
+    d: Decided | null,
+    error: NoticeFields,
+    protocol: 'simple' | 'extended',
+    sql: string,
+    decisionKind: 'block' | 'approve' = 'block',
+  ): StatementVerdict | Promise<StatementVerdict> {
+    const spool = this.runtime.spool;
+    const verdict: StatementVerdict = { kind: 'refuse', error, tag: { finished: true } };
+    if (spool === null) return verdict;
+    const event = this.statementEvent(session, d ?? { sql, classification: null, parseError: error.message, decision: null, copy: null }, protocol, decisionKind);
+    event.error = { sqlstate: error.code, message: error.message };
+    return spool.append(event).then(
+      () => verdict,
+      () => verdict,
+    );
+  }
+
+  private statementEvent(session: SessionView, d: Decided, protocol: 'simple' | 'extended', decision: AuditEvent['decision']): AuditEvent {
+    return {
+      id: newAuditEventId(),
+      time: new Date().toISOString(),
+      kind: 'statement',
+      actor: this.runtime.actor,
+      connection: this.runtime.connection,
+      sessionId: session.id,
+      statement: {
+        text: auditText(d.sql),
+        fingerprint: d.classification?.fingerprint ?? '',
+        class: d.classification?.class ?? 'unknown',
+        protocol,
+      },
+      rule: d.decision?.ruleName ?? null,
+      decision,
+    };
+  }
+
+  private applyEffects(c: SqlClassification, session: SessionView): void {
+    for (const e of c.effects) {
+      switch (e.kind) {
+        case 'prepare':
+          this.prepared.set(e.name, e.classification);
+          break;
+        case 'deallocate':
+          if (e.name === null) this.prepared.clear();
+          else this.prepared.delete(e.name);
+          break;
+        case 'set':
+          if (e.name.toLowerCase() === 'search_path') this.searchPath = e.value === null ? [] : parseSearchPath(e.value, session.user);
+          break;
+        case 'reset-all':
+          this.searchPath = [session.user, 'public'];
+          break;
+        case 'declare-cursor':
+        case 'close-cursor':
+          break;
+        default:
+          e satisfies never;
+      }
+    }
+  }
+
+  // ---- results ------------------------------------------------------------------------
+
+  rewrite(frame: Frame, ctx: FrameContext): Buffer | null | Promise<Buffer | null> {
+    const tag = ctx.expectation?.tag as StatementTag | undefined;
+    switch (frame.type) {
+      case BackendCode.RowDescription: {
+        if (tag !== undefined) tag.statementRows = 0;
+        if (!this.masker.enabled || ctx.rows === null) return frame.raw;
+        const rows = ctx.rows;
+        const plan = this.masker.planFor(rows);
+        if (plan instanceof Promise) return plan.then((p) => this.masker.rewriteRowDescription(frame.raw, p));
+        return this.masker.rewriteRowDescription(frame.raw, plan);
+      }
+      case BackendCode.DataRow: {
+        if (tag !== undefined) {
+          const limit = this.runtime.policy.limits.max_rows;
+          tag.statementRows++;
+          if (limit !== undefined && tag.statementRows > limit) {
+            tag.withheldRows++;
+            return null;
+          }
+          tag.rows++;
+        }
+        if (!this.masker.enabled) return frame.raw;
+        if (ctx.rows === null) {
+          // No known row shape: nothing can be proven safe, so nothing is sent.
+          if (tag !== undefined) tag.tally.withheldValues++;
+          return null;
+        }
+        const tally = tag?.tally ?? newTally();
+        const plan = this.masker.planFor(ctx.rows);
+        if (plan instanceof Promise) return plan.then((p) => this.masker.rewriteDataRow(frame.raw, frame.payload, p, tally));
+        return this.masker.rewriteDataRow(frame.raw, frame.payload, plan, tally);
+      }
+      case BackendCode.CommandComplete:
+        if (tag !== undefined && tag.withheldRows > 0) {
+          const limit = this.runtime.policy.limits.max_rows;
+          const withheld = tag.withheldRows;
+          tag.withheldRows = 0;
+          tag.statementRows = 0;
+          const message = `gatehouse: the result exceeded the policy's max_rows (${limit}); ${withheld} further rows were withheld`;
+          tag.error = { sqlstate: '54000', message };
+          return backend.errorResponse({ severity: 'ERROR', code: '54000', message });
+        }
+        if (tag !== undefined) tag.statementRows = 0;
+        return frame.raw;
+      case BackendCode.CopyData:
+        if (tag?.copy === null || tag?.copy === undefined) {
+          if (!this.masker.enabled || this.masker.textMasker === null) return frame.raw;
+          const r = this.masker.textMasker(frame.payload.toString('utf8'));
+          return r.hits.length === 0 ? frame.raw : new MessageBuilder().bytes(Buffer.from(r.text, 'utf8')).build(BackendCode.CopyData);
+        }
+        tag.rows++;
+        {
+          const line = tag.copy.rewriteLine(frame.payload);
+          return line === frame.payload ? frame.raw : new MessageBuilder().bytes(line).build(BackendCode.CopyData);
+        }
+      case BackendCode.ErrorResponse:
+        if (tag !== undefined && tag.error === null) {
+          const f = decodeNoticeFields(frame.payload);
+          tag.error = { sqlstate: f.get('C') ?? 'XX000', message: f.get('M') ?? '' };
+        }
+        return this.masker.enabled ? this.masker.rewriteNotice(frame.raw, frame.payload, frame.type) : frame.raw;
+      case BackendCode.NoticeResponse:
+        return this.masker.enabled ? this.masker.rewriteNotice(frame.raw, frame.payload, frame.type) : frame.raw;
+      case BackendCode.NotificationResponse:
+        return this.masker.enabled ? this.masker.rewriteNotification(frame.raw, frame.payload) : frame.raw;
+      default:
+        return frame.raw;
+    }
+  }
+
+  completed(e: Expectation, session: SessionView): void {
+    const tag = e.tag as StatementTag | { finished: true } | undefined;
+    if (tag === undefined || 'finished' in tag || tag.statementId === null || this.runtime.spool === null) return;
+    if (e.kind !== 'query' && e.kind !== 'execute') return;
+    const result: AuditEvent = {
+      id: newAuditEventId(),
+      time: new Date().toISOString(),
+      kind: 'statement_result',
+      statementId: tag.statementId,
+      actor: this.runtime.actor,
+      connection: this.runtime.connection,
+      sessionId: session.id,
+      rule: tag.decision?.ruleName ?? null,
+      decision: tag.error === null ? 'allow' : 'error',
+      rows: tag.rows,
+      durationMs: Math.round((performance.now() - tag.startedAt) * 1000) / 1000,
+      maskedColumns: [...tag.tally.maskedColumns],
+      ...(tag.error === null ? {} : { error: tag.error }),
+    };
+    (tag as { statementId: string | null }).statementId = null;
+    if (tag.tally.withheldValues > 0) {
+      session.notice({ severity: 'NOTICE', code: '01000', message: `gatehouse: ${tag.tally.withheldValues} values were withheld because they could not be masked` });
+    }
+    this.runtime.spool.append(result).catch((err: unknown) => this.runtime.log.error({ err: (err as Error).message }, 'audit result write failed'));
+  }
+}
