@@ -88,7 +88,9 @@ function joinCsv(values: (string | null)[], f: CopyFormat): string {
   return values
     .map((v) => {
       if (v === null) return f.nullString;
-      return f.quote + v.split(f.quote).join(f.escape + f.quote) + f.quote;
+      // Quote only where CSV needs it, as PostgreSQL does, so unmasked-looking rows stay familiar.
+      const needsQuotes = v === f.nullString || v.includes(f.delimiter) || v.includes(f.quote) || v.includes('\n') || v.includes('\r') || v.startsWith(' ') || v.endsWith(' ');
+      return needsQuotes ? f.quote + v.split(f.quote).join(f.escape + f.quote) + f.quote : v;
     })
     .join(f.delimiter);
 }
@@ -106,6 +108,8 @@ export class CopyMasker {
     private readonly textMasker: TextMasker | null,
     private readonly hashKey: Buffer,
     private readonly tally: MaskingTally,
+    /** Masks an expression's value when the statement reads masked columns (see computed-column-rule.ts). */
+    private readonly maskComputed: ((text: string, typeOid: number) => string) | null = null,
   ) {}
 
   rewriteLine(data: Buffer): Buffer {
@@ -140,6 +144,12 @@ export class CopyMasker {
         values[i] = applyMaskStyle(v, action.style, this.hashKey);
         this.tally.maskedColumns.add(action.label);
         changed = true;
+      } else if (action.kind === 'computed' && this.maskComputed !== null) {
+        const masked = this.maskComputed(v, this.plan.fields[i]!.typeOid);
+        if (masked !== v) {
+          values[i] = masked;
+          changed = true;
+        }
       } else if (this.textMasker !== null) {
         const r = this.textMasker(v);
         if (r.hits.length > 0) {

@@ -9,6 +9,8 @@ import { PayloadReader } from '../pg/protocol/payload-reader.ts';
 import { binaryToText, isTextLike, TypeOid } from './binary-values.ts';
 import type { ColumnCatalog } from './column-catalog.ts';
 import { buildRowPlan, type RowPlan } from './row-plan.ts';
+import { isJson, isTextBearing, type ComputedColumnRule } from './computed-column-rule.ts';
+import { maskJsonKeys } from './json-key-masker.ts';
 
 /** What masking did to one statement's result, for its audit record. */
 export interface MaskingTally {
@@ -70,7 +72,7 @@ export class ResultMasker {
     return b.build(BackendCode.RowDescription);
   }
 
-  rewriteDataRow(raw: Buffer, payload: Buffer, plan: RowPlan, tally: MaskingTally): Buffer {
+  rewriteDataRow(raw: Buffer, payload: Buffer, plan: RowPlan, tally: MaskingTally, computed: ComputedColumnRule | null = null): Buffer {
     if (!plan.active) return raw;
     const values = decodeDataRow(payload);
     let changed = false;
@@ -99,7 +101,23 @@ export class ResultMasker {
         values[i] = masked === null ? null : Buffer.from(masked, 'utf8');
         continue;
       }
-      // scan
+      if (action.kind === 'computed' && computed !== null && isTextBearing(field.typeOid)) {
+        if (text === undefined) {
+          values[i] = null;
+          tally.withheldValues++;
+          changed = true;
+          continue;
+        }
+        const masked = this.maskComputed(text, field.typeOid, computed);
+        if (masked === text) continue;
+        changed = true;
+        tally.maskedColumns.add(`${field.name} (expression over masked columns)`);
+        const bytes = Buffer.from(masked, 'utf8');
+        values[i] = field.format === 1 && field.typeOid === TypeOid.jsonb ? Buffer.concat([Buffer.from([1]), bytes]) : bytes;
+        continue;
+      }
+      // scan (table columns under scan: all, and computed columns without masked columns in reach)
+      if (action.kind === 'computed' && this.policy.masking.scan === 'none') continue;
       if (this.textMasker === null) continue;
       if (text === undefined) {
         values[i] = null;
@@ -129,6 +147,19 @@ export class ResultMasker {
       else b.int32(v.length).bytes(v);
     }
     return b.build(BackendCode.DataRow);
+  }
+
+  /** An expression's value in a statement that reads masked columns: JSON by key, other text whole. */
+  maskComputed(text: string, typeOid: number, rule: ComputedColumnRule): string {
+    if (isJson(typeOid) || text.startsWith('{') || text.startsWith('[')) {
+      const byKey = maskJsonKeys(text, rule, this.hashKey);
+      if (byKey !== null) {
+        const scanned = this.textMasker === null ? byKey.text : this.textMasker(byKey.text).text;
+        return scanned;
+      }
+    }
+    if (isJson(typeOid)) return JSON.stringify(applyMaskStyle(text, rule.strictest, this.hashKey) ?? '[REDACTED]');
+    return applyMaskStyle(text, rule.strictest, this.hashKey) ?? '[REDACTED]';
   }
 
   /**

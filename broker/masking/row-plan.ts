@@ -9,6 +9,8 @@ export type ColumnAction =
   | { kind: 'pass' }
   | { kind: 'mask'; style: MaskStyle; label: string }
   | { kind: 'scan' }
+  /** A value with no table column behind it (an expression): detectors, and stricter rules near masked columns. */
+  | { kind: 'computed' }
   /** The column's origin could not be resolved: its values are withheld (fail closed). */
   | { kind: 'withhold'; label: string };
 
@@ -67,11 +69,10 @@ export function buildRowPlan(policy: PolicyDocument, catalog: ColumnCatalog, fie
         if (style !== null) action = { kind: 'mask', style, label: `${table.schema}.${table.table}.${column}` };
         else if (scan === 'all') action = { kind: 'scan' };
       }
-    } else if (scan === 'all' || scan === 'computed') {
-      action = { kind: 'scan' };
+    } else {
+      action = { kind: 'computed' };
     }
-    if (action.kind === 'scan' && f.format === 1 && cannotCarryText(f.typeOid)) action = { kind: 'pass' };
-    if (action.kind === 'scan' && f.format === 0 && cannotCarryText(f.typeOid)) action = { kind: 'pass' };
+    if ((action.kind === 'scan' || action.kind === 'computed') && cannotCarryText(f.typeOid)) action = { kind: 'pass' };
     if (action.kind === 'mask' || action.kind === 'withhold') maskedLabels.push(action.label);
     actions.push(action);
   }

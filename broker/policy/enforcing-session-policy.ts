@@ -15,7 +15,7 @@ import { ColumnCatalog } from '../masking/column-catalog.ts';
 import { ResultMasker, newTally, type MaskingTally } from '../masking/result-masker.ts';
 import { CopyMasker } from '../masking/copy-masker.ts';
 import { copyExportShape } from '../masking/copy-statement.ts';
-import { buildRowPlan } from '../masking/row-plan.ts';
+import { computedColumnRule, isTextBearing, type ComputedColumnRule } from '../masking/computed-column-rule.ts';
 import { loadVolatility, volatilityKey, type PolicyRuntime } from './policy-runtime.ts';
 
 /** A statement judged at Parse (or at once for simple Query), ready to be enforced. */
@@ -26,6 +26,8 @@ interface Decided {
   decision: PolicyDecision | null;
   /** For COPY ... TO STDOUT under masking: how to mask its data, or why it cannot be. */
   copy: { masker: (tally: MaskingTally) => CopyMasker } | { refused: string } | null;
+  /** Set when the statement reads masked columns: expressions in its result are masked too. */
+  computed: ComputedColumnRule | null;
 }
 
 /** Travels with a forwarded statement to the result hooks. */
@@ -40,6 +42,7 @@ interface StatementTag {
   copy: CopyMasker | null;
   error: { sqlstate: string; message: string } | null;
   decision: PolicyDecision | null;
+  computed: ComputedColumnRule | null;
 }
 
 const MAX_AUDIT_TEXT = 100_000;
@@ -119,13 +122,13 @@ export class EnforcingSessionPolicy implements SessionPolicy {
 
   private decide(sql: string, session: SessionView): Decided | Promise<Decided> {
     const first = classifySql(sql, this.classifyContext(session));
-    if (!first.ok) return { sql, classification: null, parseError: first.error, decision: null, copy: null };
+    if (!first.ok) return { sql, classification: null, parseError: first.error, decision: null, copy: null, computed: null };
     const unknown = first.classification.functions.filter((f) => !this.runtime.volatility.has(volatilityKey(f)));
     if (unknown.length === 0) return this.finishDecision(sql, first.classification);
     return loadVolatility(this.runtime, unknown).then(
       () => {
         const again = classifySql(sql, this.classifyContext(session));
-        if (!again.ok) return { sql, classification: null, parseError: again.error, decision: null, copy: null };
+        if (!again.ok) return { sql, classification: null, parseError: again.error, decision: null, copy: null, computed: null };
         return this.finishDecision(sql, again.classification);
       },
       (e: unknown) => {
@@ -137,7 +140,8 @@ export class EnforcingSessionPolicy implements SessionPolicy {
 
   private finishDecision(sql: string, classification: SqlClassification): Decided | Promise<Decided> {
     const decision = evaluateStatement(this.runtime.policy, classification, { searchPath: this.searchPath });
-    const decided: Decided = { sql, classification, parseError: null, decision, copy: null };
+    const computed = this.masker.enabled ? computedColumnRule(this.runtime.policy, classification.relationsRead, this.searchPath) : null;
+    const decided: Decided = { sql, classification, parseError: null, decision, copy: null, computed };
     if (!classification.export || !this.masker.enabled || decision.action !== 'allow') return decided;
     if (classification.statements.length !== 1) {
       decided.copy = { refused: 'COPY ... TO STDOUT must be sent as a statement of its own when masking applies' };
@@ -154,8 +158,9 @@ export class EnforcingSessionPolicy implements SessionPolicy {
       async (fields) => {
         if (fields === null) return decided;
         const plan = await this.masker.planFor(fields);
-        decided.copy = { masker: (tally) => new CopyMasker(plan, format, this.masker.textMasker, this.runtime.maskingKey, tally) };
-        void buildRowPlan;
+        const maskComputed =
+          computed === null ? null : (text: string, typeOid: number): string => (isTextBearing(typeOid) ? this.masker.maskComputed(text, typeOid, computed) : text);
+        decided.copy = { masker: (tally) => new CopyMasker(plan, format, this.masker.textMasker, this.runtime.maskingKey, tally, maskComputed) };
         return decided;
       },
       (e: unknown) => {
@@ -202,6 +207,7 @@ export class EnforcingSessionPolicy implements SessionPolicy {
       copy: null,
       error: null,
       decision,
+      computed: d.computed,
     };
     if (d.copy !== null && 'masker' in d.copy) tag.copy = d.copy.masker(tag.tally);
     const spool = this.runtime.spool;
@@ -247,7 +253,7 @@ export class EnforcingSessionPolicy implements SessionPolicy {
     const spool = this.runtime.spool;
     const verdict: StatementVerdict = { kind: 'refuse', error, tag: { finished: true } };
     if (spool === null) return verdict;
-    const event = this.statementEvent(session, d ?? { sql, classification: null, parseError: error.message, decision: null, copy: null }, protocol, decisionKind);
+    const event = this.statementEvent(session, d ?? { sql, classification: null, parseError: error.message, decision: null, copy: null, computed: null }, protocol, decisionKind);
     event.error = { sqlstate: error.code, message: error.message };
     return spool.append(event).then(
       () => verdict,
@@ -330,8 +336,9 @@ export class EnforcingSessionPolicy implements SessionPolicy {
         }
         const tally = tag?.tally ?? newTally();
         const plan = this.masker.planFor(ctx.rows);
-        if (plan instanceof Promise) return plan.then((p) => this.masker.rewriteDataRow(frame.raw, frame.payload, p, tally));
-        return this.masker.rewriteDataRow(frame.raw, frame.payload, plan, tally);
+        const computed = tag?.computed ?? null;
+        if (plan instanceof Promise) return plan.then((p) => this.masker.rewriteDataRow(frame.raw, frame.payload, p, tally, computed));
+        return this.masker.rewriteDataRow(frame.raw, frame.payload, plan, tally, computed);
       }
       case BackendCode.CommandComplete:
         if (tag !== undefined && tag.withheldRows > 0) {
