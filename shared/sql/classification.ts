@@ -4,7 +4,7 @@ import type { StatementClass } from './statement-class.ts';
 
 // The classifier's output contract. The interfaces are the API other code programs against; the zod
 // schemas validate the same shapes when a classification crosses a process boundary (audit events,
-// approval requests), so each schema is pinned to its interface with `satisfies`-style annotations.
+// approval requests). Each schema is typed `z.ZodType<Interface>`, so the two cannot drift apart.
 
 export interface RelationRef {
   schema: string | null;

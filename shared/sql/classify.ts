@@ -144,7 +144,12 @@ export function classifySql(text: string, context: ClassifyContext): ClassifyRes
   }
 
   if (!context.standardConformingStrings) {
-    const position = findBackslashInPlainLiteral(statementText);
+    let position: number | null;
+    try {
+      position = findBackslashInPlainLiteral(statementText);
+    } catch (error) {
+      return parseErrorResult(error);
+    }
     if (position !== null) {
       return {
         ok: false,
@@ -168,7 +173,15 @@ export function classifySql(text: string, context: ClassifyContext): ClassifyRes
         return parseErrorResult(error);
       }
     }
-    const classification = classifyStatement(raw, sourceText, fingerprint, context, prepared);
+    let classification: StatementClassification;
+    try {
+      classification = classifyStatement(raw, sourceText, fingerprint, context, prepared);
+    } catch (error) {
+      // A parse tree deeper than the JavaScript stack (thousands of nested operators) is refused, not
+      // skipped; so is anything else the walker trips over.
+      const reason = error instanceof RangeError ? 'statement is nested too deeply to classify' : `classifier failure: ${String(error)}`;
+      return { ok: false, error: reason, position: statementText.indexOfByte(start) };
+    }
     for (const effect of classification.effects) prepared.apply(effect);
     statements.push(classification);
   }

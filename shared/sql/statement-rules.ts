@@ -71,7 +71,7 @@ function toClassification(analysis: StatementAnalysis, kind: string, walker: Ast
   return {
     class: analysis.class,
     kind,
-    reasons: [...analysis.reasons],
+    reasons: analysis.reasons.length > 0 ? [...analysis.reasons] : ['reads only'],
     export: analysis.exports,
     relationsRead: analysis.relationsRead.list(),
     relationsWritten: analysis.relationsWritten.list(),
@@ -153,8 +153,9 @@ const createFunctionRule: StatementRule = (body, walker) => {
   for (const option of asArray(body.options)) {
     const defElem = isRecord(option) && isRecord(option.DefElem) ? option.DefElem : null;
     if (defElem === null || defElem.defname !== 'language') continue;
-    const language = isRecord(defElem.arg) && isRecord(defElem.arg.String) ? defElem.arg.String.sval : undefined;
-    if (typeof language !== 'string' || language === 'c' || language === 'internal' || language.endsWith('u')) {
+    const spelled = isRecord(defElem.arg) && isRecord(defElem.arg.String) ? defElem.arg.String.sval : undefined;
+    const language = typeof spelled === 'string' ? spelled.toLowerCase() : undefined;
+    if (language === undefined || language === 'c' || language === 'internal' || language.endsWith('u')) {
       walker.analysis.raise('dangerous', `function language ${String(language)} runs native or untrusted code on the server`);
     }
   }

@@ -2,6 +2,7 @@ import { BARE_STRUCT_FIELDS } from './ast-fields.ts';
 import { asArray, isRecord, stringList } from './ast-values.ts';
 import { judgeFunction } from './functions.ts';
 import { NEUTRAL_NODES } from './node-kinds.ts';
+import { BUILTIN_OPERATORS } from './operators.ts';
 import { StatementAnalysis } from './analysis.ts';
 import type { AstRecord } from './ast-values.ts';
 import type { FunctionVolatilityLookup } from './functions.ts';
@@ -215,9 +216,10 @@ export class AstWalker {
   private operator(body: AstRecord, role: RelationRole): void {
     // OPERATOR(schema.op) names an operator explicitly; outside pg_catalog it is a user function.
     const parts = stringList(body.name);
-    if (parts === null) {
+    const name = parts?.at(-1);
+    if (parts === null || name === undefined) {
       this.analysis.raise('unknown', 'operator with an unreadable name');
-    } else if (parts.length > 1 && parts[0] !== 'pg_catalog') {
+    } else if ((parts.length > 1 && parts[0] !== 'pg_catalog') || !BUILTIN_OPERATORS.has(name)) {
       this.analysis.raise('unknown', `operator ${parts.join('.')} is not a built-in`);
     }
     this.visitFields('A_Expr', body, role, ['name']);

@@ -48,7 +48,10 @@ export class ClientRefusal extends Error {
 }
 
 /** Startup parameters a client may pass to the upstream session; anything else is dropped. */
-const forwardedStartupParams = new Set(['application_name', 'client_encoding', 'DateStyle', 'TimeZone', 'extra_float_digits', 'IntervalStyle']);
+// client_encoding is not among them: the upstream session is always UTF8, because the classifier
+// reads SQL as UTF8 and a multibyte encoding such as SJIS would let the server tokenise a
+// statement differently from the proxy.
+const forwardedStartupParams = new Set(['application_name', 'DateStyle', 'TimeZone', 'extra_float_digits', 'IntervalStyle']);
 
 function constantTimeEqual(a: string, b: string): boolean {
   // Hash first so lengths never leak through the comparison.

@@ -149,6 +149,7 @@ export async function connectUpstream(c: UpstreamConfig, startup: UpstreamStartu
     socket.resume();
     const params: Record<string, string> = { user: c.user, database: c.database };
     for (const [k, v] of startup.params) params[k] = v;
+    params['client_encoding'] = 'UTF8';
     socket.write(serialize.startup(params));
 
     const parameters = new Map<string, string>();

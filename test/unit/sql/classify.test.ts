@@ -41,6 +41,9 @@ describe('corpus', () => {
     if (entry.export !== undefined) expect(classification.export).toBe(entry.export);
     if (entry.functions !== undefined) expect(classification.functions).toEqual(entry.functions);
     if (entry.statements !== undefined) expect(classification.statements.map((s) => s.class)).toEqual(entry.statements);
+    // The walker must have understood every node of the corpus: no class comes from an unreadable tree.
+    const reasons = classification.statements.flatMap((s) => s.reasons);
+    expect(reasons.filter((reason) => /unrecognized parse node|unexpected parse-tree shape|has an unexpected shape/.test(reason))).toEqual([]);
     if (classification.class !== 'read' && classification.statements.length > 0) {
       // Anything above a plain read must say why.
       expect(classification.statements.flatMap((s) => s.reasons).length).toBeGreaterThan(0);

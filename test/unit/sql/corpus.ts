@@ -69,6 +69,8 @@ const READS: CorpusCase[] = [
   c('SELECT ROW(1, 2) = ROW(1, 2), GREATEST(1, 2), LEAST(1, 2), NULLIF(1, 2), COALESCE(NULL, 1)', 'read'),
   c('SELECT (x).f, t.*, * FROM t', 'read', { read: ['t'] }),
   c('SELECT 1 FROM t WHERE (a, b) IN ((1, 2)) AND (a, b) OVERLAPS (c, d)', 'read'),
+  c("SELECT a BETWEEN 1 AND 2, a NOT BETWEEN SYMMETRIC 1 AND 2, a NOT ILIKE 'y', a != b, a IS DISTINCT FROM b, -a, |/ a, 'a' !~* 'b' FROM t", 'read'),
+  c("SELECT doc->'a'->>'b', doc #> '{a}', doc @> '{}', doc ? 'k', tags && ARRAY['x'], body @@ to_tsquery('x'), embedding <-> '[1,2]' FROM t", 'read'),
   c('SELECT count(DISTINCT a ORDER BY a) FROM t', 'read'),
   c('SELECT pg_catalog.count(*) FROM t', 'read', { functions: ['pg_catalog.count'] }),
   c("SELECT currval('s'), lastval()", 'read'),
@@ -117,6 +119,8 @@ const READ_EVASIONS: CorpusCase[] = [
   c('/* x */ SELECT 1; -- y', 'read', { statements: ['read'] }),
   c('WITH delete AS (SELECT 1) SELECT * FROM delete', 'read', { read: [] }),
   c('SELECT 1 AS "FOR UPDATE"', 'read'),
+  // PostgreSQL splits an operator ending in + or -: this is 1 + (+(+2)), not a custom +++ operator.
+  c('select 1 +++ 2', 'read'),
   c("SELECT * FROM t WHERE note = 'FOR UPDATE'", 'read'),
 ];
 
@@ -392,6 +396,7 @@ const DANGEROUS: CorpusCase[] = [
   c("CREATE TABLESPACE ts LOCATION '/tmp/x'", 'dangerous'),
   c("CREATE FUNCTION g() RETURNS int AS 'lib', 'sym' LANGUAGE C", 'dangerous'),
   c("CREATE FUNCTION h() RETURNS int LANGUAGE plpython3u AS 'return 1'", 'dangerous'),
+  c("CREATE PROCEDURE p() AS 'lib', 'sym' LANGUAGE 'C'", 'dangerous'),
   c('CREATE EVENT TRIGGER et ON ddl_command_start EXECUTE FUNCTION f()', 'dangerous'),
   c('CREATE TABLE x (a int DEFAULT pg_sleep(1))', 'dangerous'),
   c('CREATE VIEW v AS SELECT pg_read_file(name) FROM t', 'dangerous'),
@@ -419,6 +424,8 @@ const UNKNOWN: CorpusCase[] = [
   c('EXPLAIN EXECUTE never_prepared', 'unknown'),
   c('CREATE TABLE x AS EXECUTE never_prepared', 'unknown'),
   c('select 1 OPERATOR(myschema.+) 2', 'unknown'),
+  c('select 1 <<~>> 2', 'unknown'),
+  c('SELECT * FROM t WHERE a === b', 'unknown'),
   c('SELECT * FROM t TABLESAMPLE system_rows(10)', 'unknown'),
   c('SET search_path = public, pg_catalog', 'unknown'),
   c("select set_config('search_path', 'public, pg_catalog', false)", 'unknown'),
