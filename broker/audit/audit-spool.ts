@@ -108,6 +108,12 @@ export class AuditSpool {
     return this.failure === undefined && this.closing === undefined;
   }
 
+  /** Why appends are refused (ENOSPC, EROFS, …, ESPOOLCLOSED); undefined while healthy. */
+  get failureCode(): string | undefined {
+    if (this.closing !== undefined) return 'ESPOOLCLOSED';
+    return this.failure?.code;
+  }
+
   get stats(): Readonly<SpoolStats> {
     return { ...this.counters };
   }

@@ -4,6 +4,7 @@ import type { SqlClassification, StatementClassification } from '../../shared/sq
 import { evaluateStatement, type PolicyDecision } from '../../shared/policy/evaluate.ts';
 import { newAuditEventId, type AuditEvent } from '../../shared/audit/audit-event.ts';
 import { SpoolUnavailableError } from '../audit/spool-unavailable-error.ts';
+import type { AuditSpool } from '../audit/audit-spool.ts';
 import type { Frame } from '../pg/protocol/frame-reader.ts';
 import { backend, type NoticeFields } from '../pg/protocol/backend-messages.ts';
 import { BackendCode } from '../pg/protocol/message-codes.ts';
@@ -70,6 +71,8 @@ export class EnforcingSessionPolicy implements SessionPolicy {
   private readonly masker: ResultMasker;
   private readonly prepared = new Map<string, StatementClassification>();
   private readonly parsed = new Map<string, Decided>();
+  /** Statements refused (and recorded) at Parse whose Execute has not come yet. */
+  private readonly refusedAtParse = new WeakSet<Decided>();
   private searchPath: string[];
 
   constructor(private readonly runtime: PolicyRuntime) {
@@ -88,7 +91,10 @@ export class EnforcingSessionPolicy implements SessionPolicy {
           this.parsed.set(event.statement, d);
           if (event.statement !== '' && d.classification?.statements.length === 1) this.prepared.set(event.statement, d.classification.statements[0]!);
           // Judge at Parse: a statement that can never run is refused now, with its reason.
-          if (d.parseError !== null || d.decision?.action === 'block') return this.enforce(d, 'extended', session);
+          if (d.parseError !== null || d.decision?.action === 'block') {
+            this.refusedAtParse.add(d);
+            return this.enforce(d, 'extended', session);
+          }
           return { kind: 'forward' };
         });
       case 'execute': {
@@ -96,7 +102,10 @@ export class EnforcingSessionPolicy implements SessionPolicy {
         if (d === undefined) {
           return this.refuse(session, null, { severity: 'ERROR', code: '26000', message: `gatehouse: prepared statement "${event.statement}" was not seen by the proxy` }, 'extended', event.sql ?? '');
         }
-        return this.enforce(d, 'extended', session);
+        // The Execute right behind a refused Parse is the same attempt, already on record (the
+        // server skips it anyway); any later one is a new attempt and is recorded again.
+        const alreadyRecorded = this.refusedAtParse.delete(d);
+        return this.enforce(d, 'extended', session, !alreadyRecorded);
       }
       case 'function-call':
         return this.refuse(session, null, { severity: 'ERROR', code: '42501', message: 'gatehouse: the fast-path function call interface is not allowed through Gatehouse' }, 'extended', `<function call ${event.functionOid}>`);
@@ -170,19 +179,19 @@ export class EnforcingSessionPolicy implements SessionPolicy {
     );
   }
 
-  private enforce(d: Decided, protocol: 'simple' | 'extended', session: SessionView): StatementVerdict | Promise<StatementVerdict> {
+  private enforce(d: Decided, protocol: 'simple' | 'extended', session: SessionView, record = true): StatementVerdict | Promise<StatementVerdict> {
     if (d.parseError !== null || d.classification === null) {
       return this.refuse(session, null, {
         severity: 'ERROR',
         code: '42601',
         message: `gatehouse: statement refused because it could not be parsed: ${d.parseError ?? 'unknown error'}`,
         hint: 'Gatehouse never forwards text it cannot parse.',
-      }, protocol, d.sql);
+      }, protocol, d.sql, 'block', record);
     }
     const decision = d.decision!;
     const c = d.classification;
     if (decision.action === 'block') {
-      return this.refuse(session, d, { severity: 'ERROR', code: '42501', message: `gatehouse: ${decision.message}` }, protocol, d.sql);
+      return this.refuse(session, d, { severity: 'ERROR', code: '42501', message: `gatehouse: ${decision.message}` }, protocol, d.sql, 'block', record);
     }
     if (decision.action === 'approve') {
       const who = decision.approvers.join(', ');
@@ -214,7 +223,23 @@ export class EnforcingSessionPolicy implements SessionPolicy {
     if (spool === null) return { kind: 'forward', tag };
     const event = this.statementEvent(session, d, protocol, 'allow');
     tag.statementId = event.id;
-    if (!spool.healthy) return this.spoolRefusal(session, d, protocol);
+    if (spool.healthy) return this.recordThenForward(spool, event, tag, session, d, protocol);
+    // A failed spool recovers only through a probe. Probing before refusing lets the first
+    // statement after space is freed run, instead of being refused just to trigger recovery.
+    return spool.probe().then(
+      (writable) => (writable ? this.recordThenForward(spool, event, tag, session, d, protocol) : this.spoolRefusal(session, d, protocol)),
+      () => this.spoolRefusal(session, d, protocol),
+    );
+  }
+
+  private recordThenForward(
+    spool: AuditSpool,
+    event: AuditEvent,
+    tag: StatementTag,
+    session: SessionView,
+    d: Decided,
+    protocol: 'simple' | 'extended',
+  ): StatementVerdict | Promise<StatementVerdict> {
     const written = spool.append(event);
     if (this.runtime.policy.audit === 'buffered') {
       written.catch((e: unknown) => this.runtime.log.error({ err: (e as Error).message }, 'audit spool write failed; statements are refused until it recovers'));
@@ -230,7 +255,8 @@ export class EnforcingSessionPolicy implements SessionPolicy {
   }
 
   private spoolRefusal(_session: SessionView, _d: Decided, _protocol: 'simple' | 'extended', e?: unknown): StatementVerdict {
-    const code = e instanceof SpoolUnavailableError ? e.code : 'unavailable';
+    // Without the append's own error, the spool still knows why it failed (ENOSPC stays 53100).
+    const code = e instanceof SpoolUnavailableError ? e.code : (this.runtime.spool?.failureCode ?? 'unavailable');
     void this.runtime.spool?.probe().catch(() => false);
     return {
       kind: 'refuse',
@@ -249,10 +275,11 @@ export class EnforcingSessionPolicy implements SessionPolicy {
     protocol: 'simple' | 'extended',
     sql: string,
     decisionKind: 'block' | 'approve' = 'block',
+    record = true,
   ): StatementVerdict | Promise<StatementVerdict> {
     const spool = this.runtime.spool;
     const verdict: StatementVerdict = { kind: 'refuse', error, tag: { finished: true } };
-    if (spool === null) return verdict;
+    if (spool === null || !record) return verdict;
     const event = this.statementEvent(session, d ?? { sql, classification: null, parseError: error.message, decision: null, copy: null, computed: null }, protocol, decisionKind);
     event.error = { sqlstate: error.code, message: error.message };
     return spool.append(event).then(
