@@ -222,7 +222,13 @@ export class PgSession implements SessionView {
   }
 
   private judged(event: StatementEvent, then: (v: StatementVerdict) => void): Promise<void> | null {
-    const verdict = this.policy.judge(event, this);
+    let verdict: StatementVerdict | Promise<StatementVerdict>;
+    try {
+      verdict = this.policy.judge(event, this);
+    } catch (e) {
+      // A policy that cannot decide must not let the statement through, nor take the proxy down.
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
     if (!(verdict instanceof Promise)) {
       then(verdict);
       return null;
@@ -313,7 +319,7 @@ export class PgSession implements SessionView {
         }
         if (out !== null) this.toClient.add(out);
       }
-      if (ctx.completed !== null) this.policy.completed?.(ctx.completed, this);
+      if (ctx.completed !== null) this.notifyCompleted(ctx.completed);
     }
     this.flushClient();
   }
@@ -326,7 +332,7 @@ export class PgSession implements SessionView {
       (out) => {
         if (this.closed) return;
         if (out !== null) this.toClient.add(out);
-        if (completed !== null) this.policy.completed?.(completed, this);
+        if (completed !== null) this.notifyCompleted(completed);
         const backlog = this.upstreamBacklog ?? [];
         this.upstreamBacklog = null;
         this.upstream.resume();
@@ -334,6 +340,14 @@ export class PgSession implements SessionView {
       },
       (e: unknown) => this.fatalFromError(e, 'policy'),
     );
+  }
+
+  private notifyCompleted(e: Expectation): void {
+    try {
+      this.policy.completed?.(e, this);
+    } catch (err) {
+      this.log.error({ session: this.id, err: (err as Error).message }, 'policy failed to record a completed statement');
+    }
   }
 
   private flushClient(): void {
