@@ -1,7 +1,7 @@
 import type { MaskStyle } from '../../shared/masking/mask-style.ts';
 import type { PolicyDocument } from '../../shared/policy/policy-document.ts';
-import { globMatches } from '../../shared/policy/glob.ts';
-import { parseColumnPattern } from '../../shared/policy/name-pattern.ts';
+import type { ColumnCatalog } from './column-catalog.ts';
+import { styleOfColumn } from './row-plan.ts';
 import type { RelationRef } from '../../shared/sql/classification.ts';
 import { TypeOid, isTextLike } from './binary-values.ts';
 
@@ -19,22 +19,35 @@ export interface ComputedColumnRule {
 
 const STRICTNESS: readonly MaskStyle[] = ['null', 'redact', 'hash', 'last4', 'partial'];
 
-export function computedColumnRule(policy: PolicyDocument, relations: readonly RelationRef[], searchPath: readonly string[]): ComputedColumnRule | null {
+/**
+ * The rule for one statement, from the masked columns the touched relations really have
+ * (resolved through the catalog, views followed to their base columns); null when none.
+ */
+export function computedColumnRule(policy: PolicyDocument, catalog: ColumnCatalog, relationOids: readonly number[]): ComputedColumnRule | null {
   const columns: ComputedColumnRule['columns'] = [];
-  for (const [pattern, style] of Object.entries(policy.masking.columns)) {
-    const p = parseColumnPattern(pattern);
-    if (p === null) continue;
-    const touched = relations.some((r) => {
-      if (!globMatches(p.table, r.name)) return false;
-      if (r.schema !== null) return globMatches(p.schema, r.schema);
-      // Unqualified: it could be in any schema on the path (or any at all when the path is unknown).
-      return searchPath.length === 0 || searchPath.some((s) => globMatches(p.schema, s));
-    });
-    if (touched) columns.push({ glob: p.column, style });
+  for (const oid of relationOids) {
+    const table = catalog.get(oid);
+    if (table === null || table === undefined) continue;
+    for (const column of table.columns.values()) {
+      const style = styleOfColumn(policy, catalog, table, column);
+      if (style !== null) columns.push({ glob: column, style });
+    }
   }
   if (columns.length === 0) return null;
   const strictest = columns.map((c) => c.style).sort((a, b) => STRICTNESS.indexOf(a) - STRICTNESS.indexOf(b))[0]!;
   return { columns, strictest };
+}
+
+/** SQL that finds the OIDs of the named relations (unqualified names: every schema on the path, or any). */
+export function relationOidQuery(relations: readonly RelationRef[], searchPath: readonly string[], literal: (s: string) => string): string | null {
+  const clauses: string[] = [];
+  for (const r of relations) {
+    if (r.schema !== null) clauses.push(`(n.nspname = ${literal(r.schema)} and c.relname = ${literal(r.name)})`);
+    else if (searchPath.length > 0) clauses.push(`(n.nspname in (${[...searchPath, 'pg_catalog'].map(literal).join(',')}) and c.relname = ${literal(r.name)})`);
+    else clauses.push(`(c.relname = ${literal(r.name)})`);
+  }
+  if (clauses.length === 0) return null;
+  return `select c.oid::text from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace where ${clauses.join(' or ')}`;
 }
 
 const textBearingArrays = new Set([1009, 1015, 1014, 199, 3807, 1003, 2287, 2249]);

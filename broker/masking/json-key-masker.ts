@@ -3,9 +3,11 @@ import { globMatches } from '../../shared/policy/glob.ts';
 import type { ComputedColumnRule } from './computed-column-rule.ts';
 
 /**
- * Masks the values of JSON keys named like a masked column (row_to_json, json_agg and
- * json_build_object name their keys after the columns they came from). Returns null when the
- * text is not JSON, so the caller falls back to masking the whole value.
+ * Masks a computed JSON value from a statement that reads masked columns. Keys named like a
+ * masked column get that column's style; every other string gets the strictest style in reach,
+ * because keys are chosen by whoever wrote the query (json_build_object('name', ssn)) and so
+ * prove nothing about where a value came from. Numbers, booleans and structure stay. Returns
+ * null when the text is not JSON, so the caller masks the whole value.
  */
 export function maskJsonKeys(text: string, rule: ComputedColumnRule, hashKey: Buffer): { text: string; changed: boolean } | null {
   let doc: unknown;
@@ -26,6 +28,10 @@ export function maskJsonKeys(text: string, rule: ComputedColumnRule, hashKey: Bu
     return applyMaskStyle(String(v), style, hashKey);
   };
   const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') {
+      changed = true;
+      return applyMaskStyle(v, rule.strictest, hashKey);
+    }
     if (Array.isArray(v)) return v.map(walk);
     if (v !== null && typeof v === 'object') {
       const out: Record<string, unknown> = {};

@@ -60,12 +60,19 @@ export class ResultMasker {
   }
 
   /** RowDescription with masked columns retyped as text, since a mask is not a valid value of most types. */
-  rewriteRowDescription(raw: Buffer, plan: RowPlan): Buffer {
-    if (!plan.actions.some((a) => a.kind === 'mask' && a.style !== 'null')) return raw;
+  rewriteRowDescription(raw: Buffer, plan: RowPlan, computed: ComputedColumnRule | null = null): Buffer {
+    // A masked value is text; a column that will carry one is announced as text, or a client
+    // would parse "[REDACTED]" as an array, a record or a number.
+    const retyped = plan.fields.map((f, i) => {
+      const a = plan.actions[i]!;
+      if (isTextLike(f.typeOid)) return false;
+      if (a.kind === 'mask') return a.style !== 'null';
+      return a.kind === 'computed' && computed !== null && isTextBearing(f.typeOid);
+    });
+    if (!retyped.some(Boolean)) return raw;
     const b = new MessageBuilder().int16(plan.fields.length);
     plan.fields.forEach((f, i) => {
-      const a = plan.actions[i]!;
-      const retype = a.kind === 'mask' && a.style !== 'null' && !isTextLike(f.typeOid);
+      const retype = retyped[i]!;
       b.cstring(f.name).uint32(f.tableOid).int16(f.columnAttr);
       b.uint32(retype ? TypeOid.text : f.typeOid).int16(retype ? -1 : f.typeSize).int32(retype ? -1 : f.typeModifier).int16(f.format);
     });
@@ -113,6 +120,7 @@ export class ResultMasker {
         changed = true;
         tally.maskedColumns.add(`${field.name} (expression over masked columns)`);
         const bytes = Buffer.from(masked, 'utf8');
+        // jsonb keeps its type (masked JSON is still JSON); anything else was announced as text.
         values[i] = field.format === 1 && field.typeOid === TypeOid.jsonb ? Buffer.concat([Buffer.from([1]), bytes]) : bytes;
         continue;
       }
@@ -171,13 +179,16 @@ export class ResultMasker {
   rewriteNotice(raw: Buffer, payload: Buffer, type: number): Buffer {
     const fields = decodeNoticeFields(payload);
     const sqlstate = fields.get('C') ?? '';
-    const echoesValues = (sqlstate.startsWith('22') || sqlstate.startsWith('23')) && Object.keys(this.policy.masking.columns).length > 0;
+    const columnRules = Object.keys(this.policy.masking.columns).length > 0;
+    // Data errors quote the offending value in the message; constraint errors print the key in
+    // the detail and name the constraint (not a value) in the message.
+    const valueFields = !columnRules ? [] : sqlstate.startsWith('22') ? ['M', 'D', 'W', 'q'] : sqlstate.startsWith('23') ? ['D'] : [];
     let changed = false;
     for (const key of ['M', 'D', 'H', 'W', 'q']) {
       const original = fields.get(key);
       if (original === undefined) continue;
       let text = original;
-      if (echoesValues && key !== 'H') {
+      if (valueFields.includes(key)) {
         text = text.replace(/"(?:[^"]|"")*"/g, '"[REDACTED]"').replace(/=\((.*)\)/g, '=([REDACTED])');
       }
       if (this.textMasker !== null) text = this.textMasker(text).text;

@@ -16,7 +16,8 @@ import { ColumnCatalog } from '../masking/column-catalog.ts';
 import { ResultMasker, newTally, type MaskingTally } from '../masking/result-masker.ts';
 import { CopyMasker } from '../masking/copy-masker.ts';
 import { copyExportShape } from '../masking/copy-statement.ts';
-import { computedColumnRule, isTextBearing, type ComputedColumnRule } from '../masking/computed-column-rule.ts';
+import { computedColumnRule, isTextBearing, relationOidQuery, type ComputedColumnRule } from '../masking/computed-column-rule.ts';
+import { sqlLiteral } from '../pg/upstream/catalog-client.ts';
 import { loadVolatility, volatilityKey, type PolicyRuntime } from './policy-runtime.ts';
 
 /** A statement judged at Parse (or at once for simple Query), ready to be enforced. */
@@ -69,6 +70,9 @@ function parseSearchPath(value: string, user: string): string[] {
 export class EnforcingSessionPolicy implements SessionPolicy {
   readonly needsRowShapes: boolean;
   private readonly masker: ResultMasker;
+  private readonly columns: ColumnCatalog;
+  /** Relation name (as written, with the search_path it was resolved under) → OIDs. */
+  private readonly relationOids = new Map<string, number[]>();
   private readonly prepared = new Map<string, StatementClassification>();
   private readonly parsed = new Map<string, Decided>();
   /** Statements refused (and recorded) at Parse whose Execute has not come yet. */
@@ -76,7 +80,8 @@ export class EnforcingSessionPolicy implements SessionPolicy {
   private searchPath: string[];
 
   constructor(private readonly runtime: PolicyRuntime) {
-    this.masker = new ResultMasker(runtime.policy, new ColumnCatalog(runtime.catalog), runtime.maskingKey);
+    this.columns = new ColumnCatalog(runtime.catalog);
+    this.masker = new ResultMasker(runtime.policy, this.columns, runtime.maskingKey);
     this.needsRowShapes = this.masker.enabled;
     this.searchPath = [];
   }
@@ -149,8 +154,49 @@ export class EnforcingSessionPolicy implements SessionPolicy {
 
   private finishDecision(sql: string, classification: SqlClassification): Decided | Promise<Decided> {
     const decision = evaluateStatement(this.runtime.policy, classification, { searchPath: this.searchPath });
-    const computed = this.masker.enabled ? computedColumnRule(this.runtime.policy, classification.relationsRead, this.searchPath) : null;
-    const decided: Decided = { sql, classification, parseError: null, decision, copy: null, computed };
+    const decided: Decided = { sql, classification, parseError: null, decision, copy: null, computed: null };
+    if (!this.masker.enabled || decision.action !== 'allow' || classification.relationsRead.length === 0) return this.withCopyPlan(decided);
+    const resolved = this.resolveRelations(classification);
+    if (resolved instanceof Promise) {
+      return resolved.then(
+        (oids) => {
+          decided.computed = computedColumnRule(this.runtime.policy, this.columns, oids);
+          return this.withCopyPlan(decided);
+        },
+        (e: unknown) => {
+          // Without the catalog nothing near these relations can be proven safe: mask expressions whole.
+          this.runtime.log.warn({ err: (e as Error).message }, 'relation lookup failed; masking expressions strictly');
+          decided.computed = { columns: [], strictest: 'redact' };
+          return this.withCopyPlan(decided);
+        },
+      );
+    }
+    decided.computed = computedColumnRule(this.runtime.policy, this.columns, resolved);
+    return this.withCopyPlan(decided);
+  }
+
+  /** The OIDs of the relations a statement reads, with their columns (and views' base columns) loaded. */
+  private resolveRelations(c: SqlClassification): number[] | Promise<number[]> {
+    const key = (r: { schema: string | null; name: string }): string => `${r.schema ?? ''}.${r.name}|${r.schema === null ? this.searchPath.join(',') : ''}`;
+    const unknown = c.relationsRead.filter((r) => !this.relationOids.has(key(r)));
+    const collect = (): number[] => c.relationsRead.flatMap((r) => this.relationOids.get(key(r)) ?? []);
+    if (unknown.length === 0 && this.columns.missing(collect()).length === 0) return collect();
+    return (async () => {
+      for (const r of unknown) {
+        const q = relationOidQuery([r], this.searchPath, sqlLiteral);
+        const rows = q === null ? [] : await this.runtime.catalog.query(q);
+        this.relationOids.set(key(r), rows.map(([oid]) => Number(oid)));
+      }
+      const oids = collect();
+      await this.columns.load(this.columns.missing(oids));
+      return oids;
+    })();
+  }
+
+  private withCopyPlan(decided: Decided): Decided | Promise<Decided> {
+    const classification = decided.classification!;
+    const computed = decided.computed;
+    const decision = decided.decision!;
     if (!classification.export || !this.masker.enabled || decision.action !== 'allow') return decided;
     if (classification.statements.length !== 1) {
       decided.copy = { refused: 'COPY ... TO STDOUT must be sent as a statement of its own when masking applies' };
@@ -341,9 +387,12 @@ export class EnforcingSessionPolicy implements SessionPolicy {
         if (tag !== undefined) tag.statementRows = 0;
         if (!this.masker.enabled || ctx.rows === null) return frame.raw;
         const rows = ctx.rows;
+        // Describe answers carry no statement tag; the statement they describe does.
+        const described = tag === undefined && ctx.expectation?.statement !== undefined ? this.parsed.get(ctx.expectation.statement) : undefined;
+        const computed = tag?.computed ?? described?.computed ?? null;
         const plan = this.masker.planFor(rows);
-        if (plan instanceof Promise) return plan.then((p) => this.masker.rewriteRowDescription(frame.raw, p));
-        return this.masker.rewriteRowDescription(frame.raw, plan);
+        if (plan instanceof Promise) return plan.then((p) => this.masker.rewriteRowDescription(frame.raw, p, computed));
+        return this.masker.rewriteRowDescription(frame.raw, plan, computed);
       }
       case BackendCode.DataRow: {
         if (tag !== undefined) {
@@ -390,12 +439,15 @@ export class EnforcingSessionPolicy implements SessionPolicy {
           const line = tag.copy.rewriteLine(frame.payload);
           return line === frame.payload ? frame.raw : new MessageBuilder().bytes(line).build(BackendCode.CopyData);
         }
-      case BackendCode.ErrorResponse:
+      case BackendCode.ErrorResponse: {
+        const out = this.masker.enabled ? this.masker.rewriteNotice(frame.raw, frame.payload, frame.type) : frame.raw;
         if (tag !== undefined && tag.error === null) {
-          const f = decodeNoticeFields(frame.payload);
+          // The audit keeps the message as the client saw it: masked.
+          const f = decodeNoticeFields(out.subarray(5));
           tag.error = { sqlstate: f.get('C') ?? 'XX000', message: f.get('M') ?? '' };
         }
-        return this.masker.enabled ? this.masker.rewriteNotice(frame.raw, frame.payload, frame.type) : frame.raw;
+        return out;
+      }
       case BackendCode.NoticeResponse:
         return this.masker.enabled ? this.masker.rewriteNotice(frame.raw, frame.payload, frame.type) : frame.raw;
       case BackendCode.NotificationResponse:

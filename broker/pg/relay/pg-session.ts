@@ -172,7 +172,7 @@ export class PgSession implements SessionView {
       case 'describe':
         this.send(frame, msg.target === 'S'
           ? { kind: 'describe-statement', swallow: false, statement: msg.name }
-          : { kind: 'describe-portal', swallow: false, portal: msg.name });
+          : { kind: 'describe-portal', swallow: false, portal: msg.name, statement: this.portals.get(msg.name) });
         return null;
       case 'execute': {
         const statement = this.portals.get(msg.portal) ?? '';
