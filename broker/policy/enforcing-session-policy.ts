@@ -19,6 +19,8 @@ import { copyExportShape } from '../masking/copy-statement.ts';
 import { computedColumnRule, isTextBearing, relationOidQuery, type ComputedColumnRule } from '../masking/computed-column-rule.ts';
 import { sqlLiteral } from '../pg/upstream/catalog-client.ts';
 import { loadVolatility, volatilityKey, type PolicyRuntime } from './policy-runtime.ts';
+import { describeOutcome, describeWait, type ApprovalGate, type HeldStatement } from './approval-gate.ts';
+import type { ApprovalRequest } from '../../shared/api/approvals.ts';
 
 /** A statement judged at Parse (or at once for simple Query), ready to be enforced. */
 interface Decided {
@@ -78,6 +80,10 @@ export class EnforcingSessionPolicy implements SessionPolicy {
   /** Statements refused (and recorded) at Parse whose Execute has not come yet. */
   private readonly refusedAtParse = new WeakSet<Decided>();
   private searchPath: string[];
+  /** The statement currently held for approval, if any. */
+  private held: HeldStatement | null = null;
+  /** Set with `SET gatehouse.justification = '...'`; sent with approval requests. */
+  private justification: string | null = null;
 
   constructor(private readonly runtime: PolicyRuntime) {
     this.columns = new ColumnCatalog(runtime.catalog);
@@ -236,20 +242,35 @@ export class EnforcingSessionPolicy implements SessionPolicy {
     }
     const decision = d.decision!;
     const c = d.classification;
+    const outage = this.runtime.serverOutage?.() ?? null;
+    if (outage !== null) {
+      return this.refuse(session, d, { severity: 'ERROR', code: '08006', message: `gatehouse: ${outage}; statements are refused until it is back` }, protocol, d.sql);
+    }
     if (decision.action === 'block') {
       return this.refuse(session, d, { severity: 'ERROR', code: '42501', message: `gatehouse: ${decision.message}` }, protocol, d.sql, 'block', record);
     }
     if (decision.action === 'approve') {
-      const who = decision.approvers.join(', ');
-      return this.refuse(session, d, {
-        severity: 'ERROR',
-        code: '42501',
-        message: `gatehouse: this ${c.class} statement needs approval by ${who} (rule "${decision.ruleName ?? 'default'}"), and approvals need a policy server; this proxy runs offline`,
-      }, protocol, d.sql, 'approve');
+      const gate = this.runtime.approvals;
+      if (gate === null) {
+        const who = decision.approvers.join(', ');
+        return this.refuse(session, d, {
+          severity: 'ERROR',
+          code: '42501',
+          message: `gatehouse: this ${c.class} statement needs approval by ${who} (rule "${decision.ruleName ?? 'default'}"), and approvals need a policy server; this proxy runs offline`,
+        }, protocol, d.sql, 'approve');
+      }
+      return this.awaitApproval(gate, d, protocol, session);
     }
     if (d.copy !== null && 'refused' in d.copy) {
       return this.refuse(session, d, { severity: 'ERROR', code: '0A000', message: `gatehouse: ${d.copy.refused}` }, protocol, d.sql);
     }
+    return this.forwardAudited(d, protocol, session, null);
+  }
+
+  /** Records the statement in the spool (durably, per the policy) and lets it through. */
+  private forwardAudited(d: Decided, protocol: 'simple' | 'extended', session: SessionView, approvalRequestId: string | null): StatementVerdict | Promise<StatementVerdict> {
+    const c = d.classification!;
+    const decision = d.decision!;
     this.applyEffects(c, session);
     const tag: StatementTag = {
       statementId: null,
@@ -267,7 +288,8 @@ export class EnforcingSessionPolicy implements SessionPolicy {
     if (d.copy !== null && 'masker' in d.copy) tag.copy = d.copy.masker(tag.tally);
     const spool = this.runtime.spool;
     if (spool === null) return { kind: 'forward', tag };
-    const event = this.statementEvent(session, d, protocol, 'allow');
+    const event = this.statementEvent(session, d, protocol, approvalRequestId === null ? 'allow' : 'approve');
+    if (approvalRequestId !== null) event.approvalRequestId = approvalRequestId;
     tag.statementId = event.id;
     if (spool.healthy) return this.recordThenForward(spool, event, tag, session, d, protocol);
     // A failed spool recovers only through a probe. Probing before refusing lets the first
@@ -300,6 +322,85 @@ export class EnforcingSessionPolicy implements SessionPolicy {
     );
   }
 
+  /**
+   * Holds the statement while a different person decides: the request is created on the server,
+   * the client is told why it waits, and the statement runs the moment the approval arrives
+   * (redeemed once, for exactly this text) — or is refused with the decider's words.
+   */
+  private async awaitApproval(gate: ApprovalGate, d: Decided, protocol: 'simple' | 'extended', session: SessionView): Promise<StatementVerdict> {
+    const c = d.classification!;
+    const decision = d.decision!;
+    const statement = { kind: 'statement' as const, statement: d.sql, fingerprint: c.fingerprint, class: c.class };
+    let request: ApprovalRequest;
+    try {
+      if (!this.runtime.policy.approval_wait) {
+        const approved = await gate.findApproved(this.runtime.connection, d.sql, c.fingerprint);
+        if (approved !== null) return await this.runApproved(gate, approved, d, protocol, session);
+      }
+      if (decision.requireJustification && this.justification === null) {
+        return await this.refuse(session, d, {
+          severity: 'ERROR',
+          code: '42501',
+          message: `gatehouse: rule "${decision.ruleName ?? 'default'}" needs a justification for approval`,
+          hint: "SET gatehouse.justification = 'why this must run'; then run the statement again",
+        }, protocol, d.sql, 'approve');
+      }
+      request = await gate.create({
+        connection: this.runtime.connection,
+        scope: statement,
+        rule: decision.ruleName ?? 'default',
+        policyVersion: Math.max(1, this.runtime.policyVersion),
+        ...(this.justification === null ? {} : { justification: this.justification }),
+        brokerSessionId: session.id,
+      });
+    } catch (e) {
+      return this.refuse(session, d, { severity: 'ERROR', code: '08006', message: `gatehouse: the approval request could not be created: ${(e as Error).message}` }, protocol, d.sql, 'approve');
+    }
+    if (!this.runtime.policy.approval_wait) {
+      return this.refuse(session, d, {
+        severity: 'ERROR',
+        code: '42501',
+        message: `gatehouse: approval requested (request ${request.id}, approvers ${request.approverGroups.join(', ')}); run the statement again once it is approved`,
+      }, protocol, d.sql, 'approve', true, request.id);
+    }
+    session.notice({ severity: 'NOTICE', code: '01000', message: describeWait(request) });
+    const held: HeldStatement = { requestId: request.id, abort: new AbortController() };
+    this.held = held;
+    let final: ApprovalRequest;
+    try {
+      final = await gate.waitForDecision(request.id, held.abort.signal);
+    } catch (e) {
+      if (held.abort.signal.aborted) {
+        return this.refuse(session, d, { severity: 'ERROR', code: '57014', message: `gatehouse: canceling statement due to user request; approval request ${request.id} withdrawn` }, protocol, d.sql, 'approve', true, request.id);
+      }
+      return this.refuse(session, d, { severity: 'ERROR', code: '08006', message: `gatehouse: lost the policy server while waiting for approval: ${(e as Error).message}` }, protocol, d.sql, 'approve', true, request.id);
+    } finally {
+      if (this.held === held) this.held = null;
+    }
+    if (final.state !== 'approved') {
+      return this.refuse(session, d, { severity: 'ERROR', code: '42501', message: describeOutcome(final) }, protocol, d.sql, 'approve', true, request.id);
+    }
+    return this.runApproved(gate, final, d, protocol, session);
+  }
+
+  private async runApproved(gate: ApprovalGate, request: ApprovalRequest, d: Decided, protocol: 'simple' | 'extended', session: SessionView): Promise<StatementVerdict> {
+    try {
+      await gate.redeem(request.id, d.sql, d.classification!.fingerprint, session.id);
+    } catch (e) {
+      return this.refuse(session, d, { severity: 'ERROR', code: '42501', message: `gatehouse: approval ${request.id} could not be redeemed: ${(e as Error).message}` }, protocol, d.sql, 'approve', true, request.id);
+    }
+    return this.forwardAudited(d, protocol, session, request.id);
+  }
+
+  /** A client's CancelRequest while a statement waits for approval withdraws the request. */
+  cancel(): boolean {
+    const held = this.held;
+    if (held === null) return false;
+    held.abort.abort();
+    if (held.requestId !== null) void this.runtime.approvals?.cancel(held.requestId).catch(() => undefined);
+    return true;
+  }
+
   private spoolRefusal(_session: SessionView, _d: Decided, _protocol: 'simple' | 'extended', e?: unknown): StatementVerdict {
     // Without the append's own error, the spool still knows why it failed (ENOSPC stays 53100).
     const code = e instanceof SpoolUnavailableError ? e.code : (this.runtime.spool?.failureCode ?? 'unavailable');
@@ -322,12 +423,14 @@ export class EnforcingSessionPolicy implements SessionPolicy {
     sql: string,
     decisionKind: 'block' | 'approve' = 'block',
     record = true,
+    approvalRequestId: string | null = null,
   ): StatementVerdict | Promise<StatementVerdict> {
     const spool = this.runtime.spool;
     const verdict: StatementVerdict = { kind: 'refuse', error, tag: { finished: true } };
     if (spool === null || !record) return verdict;
     const event = this.statementEvent(session, d ?? { sql, classification: null, parseError: error.message, decision: null, copy: null, computed: null }, protocol, decisionKind);
     event.error = { sqlstate: error.code, message: error.message };
+    if (approvalRequestId !== null) event.approvalRequestId = approvalRequestId;
     return spool.append(event).then(
       () => verdict,
       () => verdict,
@@ -365,6 +468,7 @@ export class EnforcingSessionPolicy implements SessionPolicy {
           break;
         case 'set':
           if (e.name.toLowerCase() === 'search_path') this.searchPath = e.value === null ? [] : parseSearchPath(e.value, session.user);
+          if (e.name.toLowerCase() === 'gatehouse.justification') this.justification = e.value === null || e.value.trim() === '' ? null : e.value;
           break;
         case 'reset-all':
           this.searchPath = [session.user, 'public'];

@@ -5,6 +5,7 @@ import type { AuditSpool } from '../audit/audit-spool.ts';
 import type { CatalogClient } from '../pg/upstream/catalog-client.ts';
 import { sqlLiteral } from '../pg/upstream/catalog-client.ts';
 import type { Logger } from '../log.ts';
+import type { ApprovalGate } from './approval-gate.ts';
 
 /** What every session of one listener shares: the policy, the audit spool, the catalog. */
 export interface PolicyRuntime {
@@ -18,6 +19,15 @@ export interface PolicyRuntime {
   /** Catalog volatility by `schema.name` or `.name` (unqualified); null = no such function. */
   volatility: Map<string, Volatility | null>;
   log: Logger;
+  /** The policy server's approvals; null when the proxy runs offline. */
+  approvals: ApprovalGate | null;
+  /** The policy version the document came from (0 offline). */
+  policyVersion: number;
+  /**
+   * Fail closed: returns a reason when the policy server has been out of reach for longer
+   * than the grace period, after which statements are refused. Null when all is well.
+   */
+  serverOutage?: () => string | null;
 }
 
 export function volatilityKey(fn: string): string {

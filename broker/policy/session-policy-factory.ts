@@ -63,6 +63,8 @@ export async function loadSessionPolicyFactory(setup: SessionPolicySetup): Promi
     maskingKey: setup.maskingKey === undefined ? randomBytes(32) : Buffer.from(setup.maskingKey, /^[0-9a-f]+$/i.test(setup.maskingKey) ? 'hex' : 'base64'),
     volatility: new Map(),
     log: setup.log,
+    approvals: null,
+    policyVersion: 0,
   };
   setup.log.info({ spool: spoolDir, audit: policy.audit, rules: policy.rules.length }, 'policy loaded');
   return {
