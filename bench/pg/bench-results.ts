@@ -22,7 +22,9 @@ export interface ConfigurationResult {
   name: ConfigurationName;
   description: string;
   startError?: string;
-  /** VmHWM of the proxy process after all runs. */
+  /** Set when the proxy process died during the runs. */
+  exited?: string;
+  /** VmHWM of the proxy process after all runs (the last reading while it lived, if it died). */
   peakRssMb?: number;
   workloads: Record<string, WorkloadResult>;
 }

@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,6 +25,8 @@ export interface Configuration {
   pid?: number;
   startError?: string;
   version?: string;
+  /** Null while the proxy process runs (or there is none); once it has died, how and its last words. */
+  exitNote(): string | null;
   /** Why a workload does not apply to this configuration, or null when it does. */
   notApplicable(workload: Workload): string | null;
   stop(): Promise<void>;
@@ -33,8 +36,16 @@ function errorText(error: unknown): string {
   return (error instanceof Error ? error.message : String(error)).trim();
 }
 
+const LAST_WORDS_CHARS = 2_000;
+
+function exitNote(program: string, child: ChildProcess, output: string): string | null {
+  if (child.exitCode === null && child.signalCode === null) return null;
+  const lastWords = output.trim().slice(-LAST_WORDS_CHARS);
+  return `${program} exited (code ${child.exitCode}, signal ${child.signalCode})${lastWords === '' ? '' : `; its last output: ${lastWords}`}`;
+}
+
 function failed(name: ConfigurationName, isGatehouse: boolean, description: string, error: unknown): Configuration {
-  return { name, isGatehouse, description, startError: errorText(error), notApplicable: () => null, stop: async () => undefined };
+  return { name, isGatehouse, description, startError: errorText(error), exitNote: () => null, notApplicable: () => null, stop: async () => undefined };
 }
 
 export function directConfiguration(cluster: PostgresCluster, sslmode: ClusterSslMode): Configuration {
@@ -43,6 +54,7 @@ export function directConfiguration(cluster: PostgresCluster, sslmode: ClusterSs
     isGatehouse: false,
     description: `client -> PostgreSQL, sslmode=${sslmode}`,
     url: cluster.url({ user: 'scram', sslmode }),
+    exitNote: () => null,
     notApplicable: () => null,
     stop: async () => undefined,
   };
@@ -63,6 +75,7 @@ async function gatehouseConfiguration(
       description,
       url: proxy.url,
       pid: proxy.pid,
+      exitNote: () => exitNote('gatehouse', proxy.child, proxy.stderr()),
       notApplicable: () => null,
       async stop() {
         await proxy.stop();
@@ -103,6 +116,7 @@ export async function startPgBouncerConfiguration(cluster: PostgresCluster): Pro
       url: bouncer.url,
       pid: bouncer.pid,
       version: bouncer.version,
+      exitNote: () => exitNote('pgbouncer', bouncer.child, bouncer.log()),
       notApplicable: (workload) =>
         workload.kind === 'pgbench' && workload.usesPreparedStatements ? bouncer.preparedStatementsUnsupported : null,
       stop: () => bouncer.stop(),

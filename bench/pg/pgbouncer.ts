@@ -27,6 +27,9 @@ export interface RunningPgBouncer {
   version: string;
   /** Null when this version supports -M prepared in transaction mode, else why not. */
   preparedStatementsUnsupported: string | null;
+  child: ChildProcess;
+  /** Everything pgbouncer wrote so far. */
+  log(): string;
   stop(): Promise<void>;
 }
 
@@ -141,6 +144,8 @@ export async function startPgBouncer(upstream: PgBouncerUpstream): Promise<Runni
       url,
       pid: running.pid!,
       version: version.text,
+      child: running,
+      log: () => log,
       preparedStatementsUnsupported: preparedStatements
         ? null
         : `pgbouncer ${version.text} < ${sinceMajor}.${sinceMinor} has no max_prepared_statements`,

@@ -61,7 +61,7 @@ export function renderReport(opts: {
     return [
       config.name,
       ...workloads.map((w) => workloadCell(config, config.workloads[w.id])),
-      config.peakRssMb === undefined ? '—' : config.peakRssMb.toFixed(1),
+      config.peakRssMb === undefined ? '—' : `${config.peakRssMb.toFixed(1)}${config.exited === undefined ? '' : ' (died)'}`,
     ];
   });
   const rulesBefore = [rows.length];
@@ -82,6 +82,7 @@ export function renderReport(opts: {
   for (const config of results) {
     notes.push(`${config.name}: ${config.description}`);
     if (config.startError !== undefined) notes.push(`  failed to start: ${oneLine(config.startError, 1000)}`);
+    if (config.exited !== undefined) notes.push(`  ${oneLine(config.exited, 2500)}`);
     for (const w of workloads) {
       const result = config.workloads[w.id];
       if (result?.notApplicable !== undefined) notes.push(`  ${w.title}: n/a — ${result.notApplicable}`);

@@ -122,6 +122,12 @@ async function runRounds(cluster: PostgresCluster, configs: readonly Configurati
         const result = results.get(config)!.workloads[workload.id]!;
         if (config.url === undefined || result.notApplicable !== undefined) continue;
         if (workload.kind === 'stream' && result.outputBytes === undefined) continue;
+        const exited = config.exitNote();
+        if (exited !== null) {
+          results.get(config)!.exited = exited;
+          result.errors.push(`not run: ${config.name} had exited`);
+          continue;
+        }
         try {
           if (workload.kind === 'pgbench' && workload.resetsTpcbTables) await resetTpcbTables(cluster);
           const value = await measure(workload, config.url, results.get(config)!, options.seconds);
@@ -130,15 +136,25 @@ async function runRounds(cluster: PostgresCluster, configs: readonly Configurati
         } catch (error) {
           result.errors.push(errorText(error));
           progress(`round ${round}/${options.rounds} ${workload.title} ${config.name}: error — ${errorText(error).split('\n')[0]}`);
+          const died = config.exitNote();
+          if (died !== null) {
+            results.get(config)!.exited = died;
+            progress(died);
+          }
         }
+        await recordPeakRss(configs, results);
       }
     }
   }
 }
 
+/**
+ * Read after every run, not only at the end: VmHWM only grows, and a proxy that dies on the way
+ * still has a last known figure.
+ */
 async function recordPeakRss(configs: readonly Configuration[], results: Map<Configuration, ConfigurationResult>): Promise<void> {
   for (const config of configs) {
-    if (config.pid === undefined) continue;
+    if (config.pid === undefined || config.exitNote() !== null) continue;
     try {
       results.get(config)!.peakRssMb = (await peakRssBytes(config.pid)) / 1024 / 1024;
     } catch (error) {
