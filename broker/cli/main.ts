@@ -4,7 +4,7 @@ import { registerPolicyCommands } from './policy-command.ts';
 import { registerAuditCommands } from './audit-command.ts';
 
 /** The `gatehouse` command line. Each command family registers itself from its own file. */
-export async function runCli(argv: string[]): Promise<void> {
+export function buildProgram(): Command {
   const program = new Command()
     .name('gatehouse')
     .description('Gatehouse: an access broker that enforces policy, approvals, masking and audit on PostgreSQL and SSH sessions')
@@ -13,6 +13,11 @@ export async function runCli(argv: string[]): Promise<void> {
   registerProxyCommands(program);
   registerPolicyCommands(program);
   registerAuditCommands(program);
+  return program;
+}
+
+/** Runs a program built by buildProgram (plus any commands added to it, e.g. by the bin). */
+export async function runProgram(program: Command, argv: string[]): Promise<void> {
   try {
     await program.parseAsync(argv);
   } catch (e) {
@@ -20,4 +25,8 @@ export async function runCli(argv: string[]): Promise<void> {
     process.stderr.write(`gatehouse: ${(e as Error).message}\n`);
     process.exit(1);
   }
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  await runProgram(buildProgram(), argv);
 }

@@ -6,11 +6,24 @@ import { decodeDataRow, decodeNoticeFields, type FieldDescription } from '../pg/
 import { MessageBuilder } from '../pg/protocol/message-builder.ts';
 import { BackendCode } from '../pg/protocol/message-codes.ts';
 import { PayloadReader } from '../pg/protocol/payload-reader.ts';
+import { ProtocolError } from '../pg/protocol/protocol-error.ts';
 import { binaryToText, isTextLike, TypeOid } from './binary-values.ts';
 import type { ColumnCatalog } from './column-catalog.ts';
 import { buildRowPlan, type RowPlan } from './row-plan.ts';
 import { isJson, isTextBearing, type ComputedColumnRule } from './computed-column-rule.ts';
 import { maskJsonKeys } from './json-key-masker.ts';
+
+/** A DataRow whose lengths do not add up: the strict decoder names the fault. */
+function malformedDataRow(payload: Buffer): never {
+  decodeDataRow(payload);
+  throw new ProtocolError('DataRow: value lengths do not match the message size');
+}
+
+function shapeKey(fields: FieldDescription[]): string {
+  let key = '';
+  for (const f of fields) key += `${f.tableOid}:${f.columnAttr}:${f.typeOid}:${f.format}:${f.name}\u0000`;
+  return key;
+}
 
 /** What masking did to one statement's result, for its audit record. */
 export interface MaskingTally {
@@ -31,6 +44,7 @@ export function newTally(): MaskingTally {
  */
 export class ResultMasker {
   private readonly plans = new WeakMap<FieldDescription[], RowPlan>();
+  private readonly plansByShape = new Map<string, RowPlan>();
   readonly textMasker: TextMasker | null;
   readonly enabled: boolean;
 
@@ -48,6 +62,15 @@ export class ResultMasker {
   planFor(fields: FieldDescription[]): RowPlan | Promise<RowPlan> {
     const cached = this.plans.get(fields);
     if (cached !== undefined) return cached;
+    // Simple queries decode a new field array per result; the same shapes recur, so plans are
+    // also kept by content (bounded), which spares rebuilding one per statement.
+    const key = shapeKey(fields);
+    const same = this.plansByShape.get(key);
+    if (same !== undefined) {
+      const plan = { ...same, fields };
+      this.plans.set(fields, plan);
+      return plan;
+    }
     const missing = this.catalog.missing(fields.map((f) => f.tableOid));
     if (missing.length === 0) return this.remember(fields);
     return this.catalog.load(missing).then(() => this.remember(fields));
@@ -56,6 +79,8 @@ export class ResultMasker {
   private remember(fields: FieldDescription[]): RowPlan {
     const plan = buildRowPlan(this.policy, this.catalog, fields);
     this.plans.set(fields, plan);
+    if (this.plansByShape.size > 500) this.plansByShape.clear();
+    this.plansByShape.set(shapeKey(fields), plan);
     return plan;
   }
 
@@ -81,12 +106,27 @@ export class ResultMasker {
 
   rewriteDataRow(raw: Buffer, payload: Buffer, plan: RowPlan, tally: MaskingTally, computed: ComputedColumnRule | null = null): Buffer {
     if (!plan.active) return raw;
-    const values = decodeDataRow(payload);
+    // Locate values without slicing them all: most columns pass untouched and are copied as bytes.
+    const count = payload.length >= 2 ? payload.readInt16BE(0) : -1;
+    if (count < 0) return malformedDataRow(payload);
+    const starts = new Int32Array(count);
+    const lengths = new Int32Array(count);
+    let pos = 2;
+    for (let i = 0; i < count; i++) {
+      if (pos + 4 > payload.length) return malformedDataRow(payload);
+      const len = payload.readInt32BE(pos);
+      starts[i] = pos + 4;
+      lengths[i] = len;
+      pos += 4 + (len > 0 ? len : 0);
+    }
+    if (pos !== payload.length) return malformedDataRow(payload);
+    const values: (Buffer | null | undefined)[] = new Array<Buffer | null | undefined>(count);
     let changed = false;
-    for (let i = 0; i < values.length; i++) {
+    for (let i = 0; i < count; i++) {
       const action = plan.actions[i];
-      const value = values[i];
-      if (action === undefined || value === null || value === undefined || action.kind === 'pass') continue;
+      if (action === undefined || action.kind === 'pass' || lengths[i]! < 0) continue;
+      const value = payload.subarray(starts[i]!, starts[i]! + lengths[i]!);
+      values[i] = value;
       const field = plan.fields[i]!;
       if (action.kind === 'withhold') {
         values[i] = null;
@@ -149,12 +189,28 @@ export class ResultMasker {
       }
     }
     if (!changed) return raw;
-    const b = new MessageBuilder().int16(values.length);
-    for (const v of values) {
-      if (v === null || v === undefined) b.int32(-1);
-      else b.int32(v.length).bytes(v);
+    let size = 5 + 2;
+    for (let i = 0; i < count; i++) {
+      const v = values[i];
+      size += 4 + (v === undefined ? Math.max(lengths[i]!, 0) : v === null ? 0 : v.length);
     }
-    return b.build(BackendCode.DataRow);
+    const out = Buffer.allocUnsafe(size);
+    out[0] = BackendCode.DataRow;
+    out.writeUInt32BE(size - 1, 1);
+    out.writeInt16BE(count, 5);
+    let o = 7;
+    for (let i = 0; i < count; i++) {
+      const v = values[i];
+      if (v === undefined) {
+        o += payload.copy(out, o, starts[i]! - 4, starts[i]! + Math.max(lengths[i]!, 0));
+      } else if (v === null) {
+        o = out.writeInt32BE(-1, o);
+      } else {
+        o = out.writeInt32BE(v.length, o);
+        o += v.copy(out, o);
+      }
+    }
+    return out;
   }
 
   /** An expression's value in a statement that reads masked columns: JSON by key, other text whole. */

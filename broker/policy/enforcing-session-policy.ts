@@ -75,6 +75,7 @@ export class EnforcingSessionPolicy implements SessionPolicy {
   private readonly columns: ColumnCatalog;
   /** Relation name (as written, with the search_path it was resolved under) → OIDs. */
   private readonly relationOids = new Map<string, number[]>();
+  private readonly computedRules = new Map<string, ComputedColumnRule | null>();
   private readonly prepared = new Map<string, StatementClassification>();
   private readonly parsed = new Map<string, Decided>();
   /** Statements refused (and recorded) at Parse whose Execute has not come yet. */
@@ -166,7 +167,7 @@ export class EnforcingSessionPolicy implements SessionPolicy {
     if (resolved instanceof Promise) {
       return resolved.then(
         (oids) => {
-          decided.computed = computedColumnRule(this.runtime.policy, this.columns, oids);
+          decided.computed = this.cachedComputedRule(oids);
           return this.withCopyPlan(decided);
         },
         (e: unknown) => {
@@ -177,8 +178,19 @@ export class EnforcingSessionPolicy implements SessionPolicy {
         },
       );
     }
-    decided.computed = computedColumnRule(this.runtime.policy, this.columns, resolved);
+    decided.computed = this.cachedComputedRule(resolved);
     return this.withCopyPlan(decided);
+  }
+
+  /** The rule depends only on which relations are read; the same few sets recur in every workload. */
+  private cachedComputedRule(oids: number[]): ComputedColumnRule | null {
+    const key = oids.join(',');
+    const hit = this.computedRules.get(key);
+    if (hit !== undefined) return hit;
+    const rule = computedColumnRule(this.runtime.policy, this.columns, oids);
+    if (this.computedRules.size > 1000) this.computedRules.clear();
+    this.computedRules.set(key, rule);
+    return rule;
   }
 
   /** The OIDs of the relations a statement reads, with their columns (and views' base columns) loaded. */

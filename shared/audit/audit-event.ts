@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { v7 as uuidv7 } from 'uuid';
 
 /*
  * One audit record, as spooled locally by the broker (one JSON line each) and shipped to the
@@ -17,12 +16,50 @@ import { v7 as uuidv7 } from 'uuid';
  * example the spool failed right after). Readers must not read it as "succeeded".
  */
 
-/** UUIDv7: time-ordered, so ids sort roughly by creation time across shards and replicas. */
-export function newAuditEventId(): string {
-  return uuidv7();
+/** Random bytes drawn in blocks: ids are made per statement, and a system call each is measurable. */
+const randomPool = new Uint8Array(4096);
+let randomOffset = randomPool.length;
+let lastMs = 0;
+let sequence = 0;
+
+function takeRandom(n: number): Uint8Array {
+  if (randomOffset + n > randomPool.length) {
+    globalThis.crypto.getRandomValues(randomPool);
+    randomOffset = 0;
+  }
+  const out = randomPool.subarray(randomOffset, randomOffset + n);
+  randomOffset += n;
+  return out;
 }
 
-// New kinds may be added; readers that switch over `kind` must keep a default branch.
+/**
+ * UUIDv7 (RFC 9562): a 48-bit millisecond timestamp, then random bits, so ids sort by creation
+ * time across shards and replicas. Within one millisecond a 12-bit counter in rand_a keeps ids
+ * of one process strictly increasing.
+ */
+export function newAuditEventId(): string {
+  const now = Date.now();
+  if (now === lastMs) sequence = (sequence + 1) & 0xfff;
+  else {
+    lastMs = now;
+    sequence = takeRandom(2).reduce((a, b) => (a << 8) | b, 0) & 0x7ff;
+  }
+  const r = takeRandom(8);
+  const bytes = new Uint8Array(16);
+  let t = now;
+  for (let i = 5; i >= 0; i--) {
+    bytes[i] = t % 256;
+    t = Math.floor(t / 256);
+  }
+  bytes[6] = 0x70 | (sequence >> 8);
+  bytes[7] = sequence & 0xff;
+  bytes[8] = 0x80 | (r[0]! & 0x3f);
+  for (let i = 1; i < 8; i++) bytes[8 + i] = r[i]!;
+  let hex = '';
+  for (const b of bytes) hex += b.toString(16).padStart(2, '0');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 export const auditEventKindSchema = z.enum([
   'session_start',
   'session_end',

@@ -32,3 +32,14 @@ describe('auditEventSchema', () => {
     expect(auditEventSchema.safeParse(makeResultEvent(makeStatementEvent(), { rows: -1 })).success).toBe(false);
   });
 });
+
+describe('newAuditEventId', () => {
+  it('makes valid, strictly increasing UUIDv7 ids even within one millisecond', async () => {
+    const { z } = await import('zod');
+    const { newAuditEventId } = await import('../../../shared/audit/audit-event.ts');
+    const ids = Array.from({ length: 2000 }, () => newAuditEventId());
+    for (const id of ids) expect(z.uuid({ version: 'v7' }).safeParse(id).success).toBe(true);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect([...ids].sort()).toEqual(ids);
+  });
+});

@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { parseSegmentSeq } from './spool-segments.ts';
+
+export const SHIPPED_CURSOR_FILE = 'shipped.json';
+
+const shippedCursorSchema = z.object({
+  version: z.literal(1),
+  /** File name of the segment being shipped, e.g. `spool-000000000003.jsonl`. */
+  segment: z.string().refine((name) => parseSegmentSeq(name) !== undefined, 'a spool segment file name'),
+  /** Bytes of `segment` the server has acknowledged; always the start of a line. */
+  offset: z.number().int().nonnegative(),
+});
+
+export interface ShippedPosition {
+  segment: string;
+  offset: number;
+}
+
+/** undefined when nothing was ever shipped; throws if the file exists but is not a cursor. */
+export async function readShippedCursor(spoolDir: string): Promise<ShippedPosition | undefined> {
+  let text: string;
+  try {
+    text = await readFile(join(spoolDir, SHIPPED_CURSOR_FILE), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  const { segment, offset } = shippedCursorSchema.parse(JSON.parse(text));
+  return { segment, offset };
+}
+
+/**
+ * Replaces the cursor atomically and durably: a crash leaves either the old cursor or the new
+ * one, never a torn file, and a written cursor survives a power loss.
+ */
+export async function writeShippedCursor(spoolDir: string, position: ShippedPosition): Promise<void> {
+  const temporary = join(spoolDir, `.shipped-${process.pid}-${randomUUID()}.tmp`);
+  const handle = await open(temporary, 'wx', 0o600);
+  try {
+    await handle.writeFile(`${JSON.stringify({ version: 1, ...position })}\n`, 'utf8');
+    await handle.sync();
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await unlink(temporary).catch(() => undefined);
+    throw err;
+  }
+  await handle.close();
+  await rename(temporary, join(spoolDir, SHIPPED_CURSOR_FILE));
+  const dir = await open(spoolDir, 'r');
+  try {
+    await dir.sync();
+  } finally {
+    await dir.close();
+  }
+}
