@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { dirname, join, basename } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -145,9 +146,10 @@ function positiveInteger(text: string, name: string): number {
 async function writeFileAtomically(path: string, body: NodeJS.ReadableStream): Promise<void> {
   const partial = join(dirname(path), `.${basename(path)}.${randomUUID()}.partial`);
   try {
-    const file = await open(partial, 'wx', 0o600);
+    await pipeline(body, createWriteStream(partial, { flags: 'wx', mode: 0o600 }));
+    // Evidence that vanishes in a power cut is no evidence: make it durable before it appears.
+    const file = await open(partial, 'r');
     try {
-      await pipeline(body, file.createWriteStream({ autoClose: false, emitClose: false }));
       await file.sync();
     } finally {
       await file.close();

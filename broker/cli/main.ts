@@ -2,6 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { registerProxyCommands } from './proxy-command.ts';
 import { registerPolicyCommands } from './policy-command.ts';
 import { registerAuditCommands } from './audit-command.ts';
+import { registerAuditServerCommands } from './audit-server-commands.ts';
+import { registerLoginCommands } from './login-command.ts';
+import { registerApprovalsCommands } from './approvals-command.ts';
 
 /** The `gatehouse` command line. Each command family registers itself from its own file. */
 export function buildProgram(): Command {
@@ -12,7 +15,11 @@ export function buildProgram(): Command {
     .exitOverride();
   registerProxyCommands(program);
   registerPolicyCommands(program);
+  registerLoginCommands(program);
   registerAuditCommands(program);
+  const audit = program.commands.find((c) => c.name() === 'audit');
+  if (audit !== undefined) registerAuditServerCommands(audit);
+  registerApprovalsCommands(program);
   return program;
 }
 
