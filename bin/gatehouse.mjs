@@ -6,5 +6,9 @@ import { dirname, join } from 'node:path';
 
 register();
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-const { runCli } = await import(join(root, 'broker', 'cli', 'main.ts'));
-await runCli(process.argv);
+const { buildProgram, runProgram } = await import(join(root, 'broker', 'cli', 'main.ts'));
+// The broker never imports the server (architecture arrows); the bin is where both meet.
+const { registerServerCommand } = await import(join(root, 'server', 'cli', 'server-command.ts'));
+const program = buildProgram();
+registerServerCommand(program);
+await runProgram(program, process.argv);

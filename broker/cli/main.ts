@@ -5,6 +5,7 @@ import { registerAuditCommands } from './audit-command.ts';
 import { registerAuditServerCommands } from './audit-server-commands.ts';
 import { registerLoginCommands } from './login-command.ts';
 import { registerApprovalsCommands } from './approvals-command.ts';
+import { registerConnectCommand } from './connect-command.ts';
 
 /** The `gatehouse` command line. Each command family registers itself from its own file. */
 export function buildProgram(): Command {
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerProxyCommands(program);
   registerPolicyCommands(program);
   registerLoginCommands(program);
+  registerConnectCommand(program);
   registerAuditCommands(program);
   const audit = program.commands.find((c) => c.name() === 'audit');
   if (audit !== undefined) registerAuditServerCommands(audit);

@@ -134,3 +134,29 @@ function resolvePassword(fromUrl: string | null, sources: CredentialSources): st
 export function describeUpstream(c: UpstreamConfig): string {
   return `postgres://${c.user}@${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}/${c.database} (sslmode=${c.sslMode})`;
 }
+
+/** The upstream of a leased connection: address and TLS from the server, the credential held in memory only. */
+export function upstreamFromLease(target: {
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  sslmode: UpstreamSslMode;
+  caPem: string | null;
+  requireAuth: UpstreamAuthMethod[];
+}, password: string | null): UpstreamConfig {
+  if ((target.sslmode === 'verify-ca' || target.sslmode === 'verify-full') && target.caPem === null) {
+    throw new UpstreamConfigError(`the connection uses sslmode=${target.sslmode} but has no CA certificate`);
+  }
+  return {
+    host: target.host,
+    port: target.port,
+    user: target.user,
+    database: target.database,
+    sslMode: target.sslmode,
+    caPem: target.caPem,
+    allowedAuth: new Set(target.requireAuth),
+    connectTimeoutMs: 10_000,
+    password: () => password,
+  };
+}
