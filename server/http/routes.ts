@@ -1,5 +1,11 @@
+import { auditRoutes } from '../audit/audit-routes.ts';
 import type { AppDeps, GatehouseApp, RouteModule } from './app-types.ts';
+import { connectionRoutes } from '../connections/connection-routes.ts';
+import { leaseRoutes } from '../connections/lease-routes.ts';
+import { policyRoutes } from '../connections/policy-routes.ts';
+import { authConfigRoutes } from './auth-config-routes.ts';
 import { healthRoutes } from './health-routes.ts';
+import { loginAudit } from './login-audit.ts';
 import { meRoutes } from './me-routes.ts';
 
 /**
@@ -7,7 +13,17 @@ import { meRoutes } from './me-routes.ts';
  * Authenticated routes use `onRequest: [app.authenticate, requireRole(...)]` (authentication
  * runs before the body is parsed or validated) and `security: BEARER_SECURITY` in their schema.
  */
-const routeModules: RouteModule[] = [healthRoutes, meRoutes];
+const routeModules: RouteModule[] = [
+  // First: its preHandler must be in place before any module creates an encapsulated context.
+  loginAudit(),
+  healthRoutes,
+  meRoutes,
+  auditRoutes,
+  authConfigRoutes,
+  connectionRoutes,
+  policyRoutes,
+  leaseRoutes,
+];
 
 export async function registerRoutes(app: GatehouseApp, deps: AppDeps): Promise<void> {
   for (const register of routeModules) await register(app, deps);

@@ -48,7 +48,15 @@ export const connectionCreateSchema = z.object({
 export type ConnectionCreate = z.infer<typeof connectionCreateSchema>;
 
 /** PATCH /v1/connections/:name (admin): everything optional; a new policy makes a new version. */
-export const connectionUpdateSchema = connectionCreateSchema.omit({ name: true, kind: true }).partial().extend({
+// Built from the fields without their create-time defaults: a PATCH must leave what it does not name alone.
+export const connectionUpdateSchema = z.object({
+  description: z.string().max(500),
+  target: z.union([postgresTargetSchema, sshTargetSchema]),
+  credential: credentialInputSchema,
+  allowedGroups: z.array(z.string().min(1)).min(1),
+  policyYaml: z.string().min(1),
+  recordingRetentionDays: z.number().int().min(1).max(3650),
+}).partial().extend({
   /** Why the change was made; required when the policy changes. */
   reason: z.string().max(1000).optional(),
 });

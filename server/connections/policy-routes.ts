@@ -1,0 +1,67 @@
+import { policyDiffSchema, policyVersionSchema } from '../../shared/api/connections.ts';
+import type { RouteModule } from '../http/app-types.ts';
+import { BEARER_SECURITY, requireRole } from '../http/authenticate.ts';
+import { errorResponseSchema, notFound } from '../http/http-errors.ts';
+import { connectionParamsSchema, policyDiffQuerySchema, policyVersionParamsSchema } from './connection-schemas.ts';
+import { connectionEverExisted, findPolicyVersion, listPolicyVersions } from './connection-store.ts';
+import { unifiedDiff } from './unified-diff.ts';
+
+/**
+ * The policy history of a connection, for admins and auditors: every version with its author
+ * and reason, and the diff between any two. Deleted connections keep their history readable.
+ */
+export const policyRoutes: RouteModule = (app, deps) => {
+  const tags = ['policies'];
+  const readers = [app.authenticate, requireRole('admin', 'auditor')];
+  const denied = { 401: errorResponseSchema, 403: errorResponseSchema, 404: errorResponseSchema };
+
+  app.get(
+    '/v1/connections/:name/policies',
+    {
+      onRequest: readers,
+      schema: { tags, security: BEARER_SECURITY, params: connectionParamsSchema, response: { 200: policyVersionSchema.array(), ...denied } },
+    },
+    async (request) => {
+      const name = request.params.name;
+      if (!(await connectionEverExisted(deps.db, name))) throw notFound(`no connection "${name}"`);
+      return listPolicyVersions(deps.db, name);
+    },
+  );
+
+  app.get(
+    '/v1/connections/:name/policies/diff',
+    {
+      onRequest: readers,
+      schema: {
+        tags,
+        security: BEARER_SECURITY,
+        params: connectionParamsSchema,
+        querystring: policyDiffQuerySchema,
+        response: { 200: policyDiffSchema, ...denied },
+      },
+    },
+    async (request) => {
+      const name = request.params.name;
+      const { from, to } = request.query;
+      const [older, newer] = await Promise.all([findPolicyVersion(deps.db, name, from), findPolicyVersion(deps.db, name, to)]);
+      if (older === null) throw notFound(`connection "${name}" has no policy version ${from}`);
+      if (newer === null) throw notFound(`connection "${name}" has no policy version ${to}`);
+      const diff = unifiedDiff(older.yaml, newer.yaml, { fromLabel: `${name} v${from}`, toLabel: `${name} v${to}` });
+      return { connection: name, from, to, diff };
+    },
+  );
+
+  app.get(
+    '/v1/connections/:name/policies/:version',
+    {
+      onRequest: readers,
+      schema: { tags, security: BEARER_SECURITY, params: policyVersionParamsSchema, response: { 200: policyVersionSchema, ...denied } },
+    },
+    async (request) => {
+      const { name, version } = request.params;
+      const found = await findPolicyVersion(deps.db, name, version);
+      if (found === null) throw notFound(`connection "${name}" has no policy version ${version}`);
+      return found;
+    },
+  );
+};
