@@ -1,4 +1,6 @@
 import { auditRoutes } from '../audit/audit-routes.ts';
+import { approvalRoutes } from '../approvals/approval-routes.ts';
+import { eventRoutes } from '../events/event-routes.ts';
 import type { AppDeps, GatehouseApp, RouteModule } from './app-types.ts';
 import { connectionRoutes } from '../connections/connection-routes.ts';
 import { leaseRoutes } from '../connections/lease-routes.ts';
@@ -23,6 +25,8 @@ const routeModules: RouteModule[] = [
   connectionRoutes,
   policyRoutes,
   leaseRoutes,
+  eventRoutes,
+  approvalRoutes,
 ];
 
 export async function registerRoutes(app: GatehouseApp, deps: AppDeps): Promise<void> {
