@@ -1,0 +1,8 @@
+// The composition root of the `gatehouse` command: the broker's commands and the server's meet
+// here, so that neither process folder imports the other.
+import { buildProgram, runProgram } from '../broker/cli/main.ts';
+import { registerServerCommand } from '../server/cli/server-command.ts';
+
+const program = buildProgram();
+registerServerCommand(program);
+await runProgram(program, process.argv);
