@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { parseSegmentSeq } from './spool-segments.ts';
+import { writeFileAtomically } from '../fs/write-file-atomically.ts';
 
 export const SHIPPED_CURSOR_FILE = 'shipped.json';
 
@@ -37,22 +37,5 @@ export async function readShippedCursor(spoolDir: string): Promise<ShippedPositi
  * one, never a torn file, and a written cursor survives a power loss.
  */
 export async function writeShippedCursor(spoolDir: string, position: ShippedPosition): Promise<void> {
-  const temporary = join(spoolDir, `.shipped-${process.pid}-${randomUUID()}.tmp`);
-  const handle = await open(temporary, 'wx', 0o600);
-  try {
-    await handle.writeFile(`${JSON.stringify({ version: 1, ...position })}\n`, 'utf8');
-    await handle.sync();
-  } catch (err) {
-    await handle.close().catch(() => undefined);
-    await unlink(temporary).catch(() => undefined);
-    throw err;
-  }
-  await handle.close();
-  await rename(temporary, join(spoolDir, SHIPPED_CURSOR_FILE));
-  const dir = await open(spoolDir, 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
-  }
+  await writeFileAtomically(join(spoolDir, SHIPPED_CURSOR_FILE), `${JSON.stringify({ version: 1, ...position })}\n`);
 }

@@ -1,9 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { chmod, mkdir, open, rename, unlink } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import envPaths from 'env-paths';
 import { z } from 'zod';
 import { authConfigSchema } from '../../shared/api/identity.ts';
+import { writeFileAtomically } from '../fs/write-file-atomically.ts';
 
 /** One sign-in, for one server. Tokens are bearer secrets: never logged, never printed. */
 export const storedLoginSchema = z.object({
@@ -128,40 +128,8 @@ export class TokenStore {
   }
 
   private async write(file: TokenFile): Promise<void> {
-    const dir = dirname(this.path);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    const temporary = join(dir, `.tokens-${process.pid}-${randomUUID()}.tmp`);
-    // Created 0600 from the first byte; never world-readable, not even for a moment.
-    const handle = await open(temporary, 'wx', 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(file, null, 2)}\n`, 'utf8');
-      // A umask cannot widen 0600, but a pre-set ACL or an odd file system could: say it again.
-      await handle.chmod(0o600);
-      await handle.sync();
-    } catch (err) {
-      await handle.close().catch(() => undefined);
-      await unlink(temporary).catch(() => undefined);
-      throw err;
-    }
-    await handle.close();
-    try {
-      await rename(temporary, this.path);
-    } catch (err) {
-      await unlink(temporary).catch(() => undefined);
-      throw err;
-    }
-    await chmod(this.path, 0o600);
-    await syncDirectory(dir);
-  }
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  if (process.platform === 'win32') return;
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
+    await mkdir(dirname(this.path), { recursive: true, mode: 0o700 });
+    await writeFileAtomically(this.path, `${JSON.stringify(file, null, 2)}\n`);
   }
 }
 

@@ -1,5 +1,4 @@
-import { parseDurationMs } from '../../shared/policy/duration.ts';
-import { DEFAULT_APPROVAL_EXPIRY } from '../../shared/policy/policy-document.ts';
+import { approvalOf, type ApprovalFields } from '../../shared/policy/evaluate.ts';
 import type { PolicyDocument } from '../../shared/policy/policy-document.ts';
 
 /** What the server binds to a request from its own copy of the policy; the broker's word is never taken for these. */
@@ -33,32 +32,25 @@ export function approvalSettingsOf(policy: PolicyDocument, ruleName: string): Se
   return { ok: false, reason: `the policy has no approve rule named "${ruleName}"` };
 }
 
-interface ApprovalFields {
-  approvers?: string[];
-  min_approvals?: number;
-  expires_after?: string;
-  escalate_after?: string;
-  escalate_to?: string[];
-  require_justification?: boolean;
-}
-
 function settingsFrom(fields: ApprovalFields): SettingsLookup {
-  const approverGroups = [...new Set(fields.approvers ?? [])];
-  if (approverGroups.length === 0) return { ok: false, reason: 'the rule names no approver groups' };
-  const expiresAfterMs = parseDurationMs(fields.expires_after ?? DEFAULT_APPROVAL_EXPIRY);
-  const escalateAfterMs = fields.escalate_after === undefined ? null : parseDurationMs(fields.escalate_after);
-  if (expiresAfterMs === null || expiresAfterMs <= 0 || (fields.escalate_after !== undefined && escalateAfterMs === null)) {
+  let a: ReturnType<typeof approvalOf>;
+  try {
+    a = approvalOf(fields);
+  } catch {
     return { ok: false, reason: 'the rule has an invalid duration' };
   }
+  const approverGroups = [...new Set(a.approvers)];
+  if (approverGroups.length === 0) return { ok: false, reason: 'the rule names no approver groups' };
+  if (a.expiresAfterMs <= 0) return { ok: false, reason: 'the rule has an invalid duration' };
   return {
     ok: true,
     settings: {
       approverGroups,
-      minApprovals: fields.min_approvals ?? 1,
-      expiresAfterMs,
-      escalateAfterMs,
-      escalationGroups: escalateAfterMs === null ? [] : [...new Set(fields.escalate_to ?? [])],
-      requireJustification: fields.require_justification ?? false,
+      minApprovals: a.minApprovals,
+      expiresAfterMs: a.expiresAfterMs,
+      escalateAfterMs: a.escalateAfterMs,
+      escalationGroups: a.escalateAfterMs === null ? [] : [...new Set(a.escalateTo)],
+      requireJustification: a.requireJustification,
     },
   };
 }

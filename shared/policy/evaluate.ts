@@ -172,7 +172,8 @@ function noApproval(): Omit<PolicyDecision, 'action' | 'ruleName' | 'message'> {
   return { approvers: [], minApprovals: 0, expiresAfterMs: 0, escalateAfterMs: null, escalateTo: [], requireJustification: false };
 }
 
-interface ApprovalFields {
+/** The approval fields a rule (or default_approval) carries, as written in the document. */
+export interface ApprovalFields {
   approvers?: string[];
   min_approvals?: number;
   expires_after?: string;
@@ -181,7 +182,8 @@ interface ApprovalFields {
   require_justification?: boolean;
 }
 
-function approvalOf(settings: ApprovalFields): Omit<PolicyDecision, 'action' | 'ruleName' | 'message'> {
+/** Approval settings with their defaults applied; shared with the server, which recomputes them itself. */
+export function approvalOf(settings: ApprovalFields): Omit<PolicyDecision, 'action' | 'ruleName' | 'message'> {
   return {
     approvers: [...(settings.approvers ?? [])],
     minApprovals: settings.min_approvals ?? 1,
