@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp } from './app.ts';
 import { createTokenVerifier } from './auth/token-verifier.ts';
@@ -122,12 +123,30 @@ async function startBundledDevIdp(config: ServerConfig, log: Logger): Promise<De
     throw e;
   }
   log.warn('DEV IdP: starting the development identity provider; its passwords are public. Never expose it or use it for real people.');
-  const idp = await mod.startDevIdp({
-    host: config.listen.host,
-    port: 0,
-    audience: config.idp.audience,
-    keyFile: join(config.dataDir, 'dev-idp-signing-key.json'),
-    logger: log,
-  });
+  // The issuer URL carries the port, and tokens name their issuer: keep the port across restarts
+  // so people stay signed in, and take a free one only when the remembered one is taken.
+  const portFile = join(config.dataDir, 'dev-idp-port');
+  let remembered = 0;
+  try {
+    remembered = Number(readFileSync(portFile, 'utf8').trim()) || 0;
+  } catch {
+    remembered = 0;
+  }
+  const start = (port: number): ReturnType<DevIdpModule['startDevIdp']> =>
+    mod.startDevIdp({ host: config.listen.host, port, audience: config.idp.audience, keyFile: join(config.dataDir, 'dev-idp-signing-key.json'), logger: log });
+  let idp: Awaited<ReturnType<DevIdpModule['startDevIdp']>>;
+  try {
+    idp = await start(remembered);
+  } catch (e) {
+    if (remembered === 0 || (e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
+    log.warn({ port: remembered }, 'DEV IdP: its previous port is taken; signed-in users must sign in again');
+    idp = await start(0);
+  }
+  try {
+    mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+    writeFileSync(portFile, `${new URL(idp.issuer).port}\n`, { mode: 0o600 });
+  } catch (e) {
+    log.warn({ err: (e as Error).message }, 'DEV IdP: could not remember its port');
+  }
   return idp;
 }

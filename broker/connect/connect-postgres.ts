@@ -86,7 +86,7 @@ export async function connectPostgres(o: ConnectOptions): Promise<RunningConnect
     maskingKey: randomBytes(32),
     volatility: new Map(),
     log: o.log,
-    approvals: new ServerApprovalGate(o.api, events),
+    approvals: new ServerApprovalGate(o.api, events, { brokerSessionId }),
     policyVersion: lease.policy.version,
     serverOutage: () => {
       if (connected) return null;

@@ -7,16 +7,26 @@ import type { ApprovalGate } from './approval-gate.ts';
  * Approvals through the policy server. A decision normally arrives as a server-sent event
  * within a second; the request is also re-read periodically, so a missed event (a reconnect
  * gap the server could not replay) delays a decision but never loses it.
+ *
+ * With `brokerSessionId` (the id `gatehouse connect` leases under), requests are bound to the
+ * broker rather than to the one client connection that asked: with `approval_wait: false` the
+ * approved statement is re-run from a new connection (a new psql), which must be able to redeem it.
  */
 export class ServerApprovalGate implements ApprovalGate {
+  private readonly pollMs: number;
+  private readonly brokerSessionId: string | undefined;
+
   constructor(
     private readonly api: ServerApi,
     private readonly events: ServerEventStream,
-    private readonly pollMs = 5000,
-  ) {}
+    opts: { pollMs?: number; brokerSessionId?: string } = {},
+  ) {
+    this.pollMs = opts.pollMs ?? 5000;
+    this.brokerSessionId = opts.brokerSessionId;
+  }
 
   create(request: ApprovalCreate): Promise<ApprovalRequest> {
-    return this.api.createApproval(request);
+    return this.api.createApproval(this.brokerSessionId === undefined ? request : { ...request, brokerSessionId: this.brokerSessionId });
   }
 
   waitForDecision(id: string, signal: AbortSignal): Promise<ApprovalRequest> {
@@ -52,7 +62,7 @@ export class ServerApprovalGate implements ApprovalGate {
   }
 
   async redeem(id: string, statement: string, fingerprint: string, brokerSessionId: string): Promise<ApprovalRequest> {
-    const r = await this.api.redeemApproval(id, { statement, fingerprint, brokerSessionId });
+    const r = await this.api.redeemApproval(id, { statement, fingerprint, brokerSessionId: this.brokerSessionId ?? brokerSessionId });
     return r.request;
   }
 
