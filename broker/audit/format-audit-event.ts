@@ -1,4 +1,4 @@
-import type { AuditEvent, AuditEventKind } from '../../shared/audit/audit-event.ts';
+import type { AuditEvent, AuditEventKind, AuditSsh } from '../../shared/audit/audit-event.ts';
 
 const STATEMENT_PREVIEW_CHARS = 200;
 const NEWLINES = /\r\n|\r|\n/g;
@@ -23,6 +23,7 @@ export function formatAuditEvent(event: AuditEvent): string {
   if (event.approvalRequestId !== undefined) fields.push(`approval=${printable(event.approvalRequestId)}`);
   if (event.error !== undefined) fields.push(`error=${printable(event.error.sqlstate)} ${JSON.stringify(printable(event.error.message))}`);
   if (event.statement !== undefined) fields.push(statementPreview(event.statement.text));
+  if (event.ssh !== undefined) fields.push(sshSummary(event.ssh));
   return fields.join('  ');
 }
 
@@ -36,6 +37,14 @@ function kindLabel(kind: AuditEventKind): string {
       return 'stmt';
     case 'statement_result':
       return 'result';
+    case 'ssh_session_start':
+      return 'ssh+';
+    case 'ssh_exec':
+      return 'ssh-exec';
+    case 'ssh_session_end':
+      return 'ssh-';
+    case 'ssh_transfer':
+      return 'ssh-xfer';
     default:
       return kind satisfies never;
   }
@@ -67,4 +76,18 @@ function printable(text: string): string {
   return text
     .replace(NEWLINES, '⏎')
     .replace(UNPRINTABLE, (char) => `\\u{${char.codePointAt(0)?.toString(16) ?? ''}}`);
+}
+
+function sshSummary(ssh: AuditSsh): string {
+  const parts = [`host=${printable(ssh.host)}`];
+  if (ssh.request !== undefined) parts.push(ssh.request);
+  if (ssh.transfer !== undefined) {
+    const t = ssh.transfer;
+    parts.push(`${t.protocol}:${t.op} ${JSON.stringify(printable(t.path))}${t.target === undefined ? '' : ` -> ${JSON.stringify(printable(t.target))}`} bytes=${t.bytes}`);
+  }
+  if (ssh.exitStatus !== undefined && ssh.exitStatus !== null) parts.push(`exit=${ssh.exitStatus}`);
+  if (ssh.exitSignal !== undefined) parts.push(`signal=${printable(ssh.exitSignal)}`);
+  if (ssh.endReason !== undefined) parts.push(`ended=${JSON.stringify(printable(ssh.endReason))}`);
+  if (ssh.command !== undefined) parts.push(statementPreview(ssh.command));
+  return parts.join('  ');
 }

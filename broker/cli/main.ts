@@ -6,6 +6,8 @@ import { registerAuditServerCommands } from './audit-server-commands.ts';
 import { registerLoginCommands } from './login-command.ts';
 import { registerApprovalsCommands } from './approvals-command.ts';
 import { registerConnectCommand } from './connect-command.ts';
+import { registerSshProxyCommand } from './ssh-proxy-command.ts';
+import { registerSshConfigCommand } from './ssh-config-command.ts';
 
 /** The `gatehouse` command line. Each command family registers itself from its own file. */
 export function buildProgram(): Command {
@@ -15,6 +17,9 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerProxyCommands(program);
+  const proxy = program.commands.find((c) => c.name() === 'proxy');
+  if (proxy !== undefined) registerSshProxyCommand(proxy);
+  registerSshConfigCommand(program);
   registerPolicyCommands(program);
   registerLoginCommands(program);
   registerConnectCommand(program);

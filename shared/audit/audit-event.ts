@@ -65,6 +65,12 @@ export const auditEventKindSchema = z.enum([
   'session_end',
   'statement',
   'statement_result',
+  // SSH: a client connection opened and closed (with how it ended), each channel request
+  // judged (shell, exec, subsystem, forwarding), each file moved.
+  'ssh_session_start',
+  'ssh_exec',
+  'ssh_session_end',
+  'ssh_transfer',
 ]);
 export type AuditEventKind = z.infer<typeof auditEventKindSchema>;
 
@@ -102,6 +108,34 @@ export const auditErrorSchema = z.object({
 });
 export type AuditError = z.infer<typeof auditErrorSchema>;
 
+/** What an SSH event is about; only on the ssh_* kinds. */
+export const auditSshSchema = z.object({
+  /** The upstream `host:port` and the remote account. */
+  host: z.string(),
+  remoteUser: z.string(),
+  /** The SSH channel number, to tell apart several channels of one connection. */
+  channel: z.number().int().nonnegative().optional(),
+  request: z.enum(['shell', 'exec', 'subsystem', 'direct-tcpip', 'tcpip-forward', 'streamlocal', 'x11', 'agent']).optional(),
+  /** The exec command line, subsystem name or forwarding target. */
+  command: z.string().optional(),
+  pty: z.object({ term: z.string(), cols: z.number().int(), rows: z.number().int() }).optional(),
+  exitStatus: z.number().int().nullable().optional(),
+  exitSignal: z.string().optional(),
+  /** Why the session or channel ended: client, upstream, killed, idle timeout, … */
+  endReason: z.string().optional(),
+  transfer: z
+    .object({
+      protocol: z.enum(['sftp', 'scp', 'rsync']),
+      op: z.enum(['upload', 'download', 'transfer', 'remove', 'rename', 'mkdir', 'rmdir']),
+      path: z.string(),
+      /** rename: the new name. */
+      target: z.string().optional(),
+      bytes: z.number().int().nonnegative(),
+    })
+    .optional(),
+});
+export type AuditSsh = z.infer<typeof auditSshSchema>;
+
 export const auditEventSchema = z
   .object({
     id: z.uuid({ version: 'v7' }),
@@ -120,6 +154,7 @@ export const auditEventSchema = z
     maskedColumns: z.array(z.string()).optional(),
     error: auditErrorSchema.optional(),
     approvalRequestId: z.string().optional(),
+    ssh: auditSshSchema.optional(),
   })
   .superRefine((event, ctx) => {
     if (event.kind === 'statement' && event.statement === undefined) {
@@ -131,6 +166,12 @@ export const auditEventSchema = z
         path: ['statementId'],
         message: 'a statement_result event references its statement event',
       });
+    }
+    if (event.kind.startsWith('ssh_') && event.ssh === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['ssh'], message: 'an ssh event carries the ssh details' });
+    }
+    if (event.kind === 'ssh_transfer' && event.ssh?.transfer === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['ssh', 'transfer'], message: 'an ssh_transfer event carries the transfer' });
     }
   });
 export type AuditEvent = z.infer<typeof auditEventSchema>;

@@ -3,6 +3,7 @@ import { DetectorName } from '../masking/detectors.ts';
 import { MaskStyle } from '../masking/mask-style.ts';
 import { parseDurationMs } from './duration.ts';
 import { parseColumnPattern, parseRelationPattern } from './name-pattern.ts';
+import { SshPolicy } from './ssh-policy.ts';
 
 /**
  * The policy document of one connection, as written in YAML (see examples/policies/).
@@ -143,6 +144,8 @@ export const PolicyDocument = z
     rules: z.array(PolicyRule).default([]),
     limits: PolicyLimits.prefault({}),
     masking: MaskingSettings.prefault({}),
+    /** SSH connections only; absent means the SSH defaults (see ssh-policy.ts). */
+    ssh: SshPolicy.optional(),
   })
   .superRefine((policy, ctx) => {
     if (policy.default === 'approve' && policy.default_approval === undefined) {
