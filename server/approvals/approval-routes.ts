@@ -1,12 +1,4 @@
-import { z } from 'zod';
-import {
-  approvalCreateSchema,
-  approvalRequestSchema,
-  approvalStateSchema,
-  decideSchema,
-  redeemResponseSchema,
-  redeemSchema,
-} from '../../shared/api/approvals.ts';
+import { approvalCreateSchema, approvalRequestSchema, decideSchema, redeemResponseSchema, redeemSchema, approvalListSchema, approvalIdParamsSchema, approvalListQuerySchema } from '../../shared/api/approvals.ts';
 import type { RouteModule } from '../http/app-types.ts';
 import { BEARER_SECURITY, principalOf } from '../http/authenticate.ts';
 import { errorResponseSchema } from '../http/http-errors.ts';
@@ -21,14 +13,9 @@ declare module 'fastify' {
   }
 }
 
-const listResponseSchema = z.object({ requests: z.array(approvalRequestSchema) });
-const idParams = z.object({ id: z.string() });
-const listQuery = z.object({
-  /** true: the caller's own requests; otherwise every request (auditors and admins). */
-  mine: z.enum(['true', 'false']).optional(),
-  state: approvalStateSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(500).optional(),
-});
+const listResponseSchema = approvalListSchema;
+const idParams = approvalIdParamsSchema;
+const listQuery = approvalListQuerySchema;
 const errors = {
   400: errorResponseSchema,
   401: errorResponseSchema,

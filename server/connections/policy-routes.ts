@@ -2,7 +2,7 @@ import { policyDiffSchema, policyVersionSchema } from '../../shared/api/connecti
 import type { RouteModule } from '../http/app-types.ts';
 import { BEARER_SECURITY, requireRole } from '../http/authenticate.ts';
 import { errorResponseSchema, notFound } from '../http/http-errors.ts';
-import { connectionParamsSchema, policyDiffQuerySchema, policyVersionParamsSchema } from './connection-schemas.ts';
+import { connectionParamsSchema, policyDiffQuerySchema, policyVersionParamsSchema } from '../../shared/api/connection-requests.ts';
 import { connectionEverExisted, findPolicyVersion, listPolicyVersions } from './connection-store.ts';
 import { unifiedDiff } from './unified-diff.ts';
 

@@ -1,11 +1,6 @@
-import { z } from 'zod';
+import { errorResponseSchema, type ErrorResponse } from '../../shared/api/errors.ts';
 
-/** Every error reply has this shape; `message` is absent only on 401, which says nothing. */
-export const errorResponseSchema = z.object({
-  error: z.string(),
-  message: z.string().optional(),
-});
-export type ErrorResponse = z.infer<typeof errorResponseSchema>;
+export { errorResponseSchema, type ErrorResponse };
 
 /** Throw from a handler or hook: the error handler turns it into `{ error, message }` with its status. */
 export class HttpError extends Error {

@@ -66,3 +66,13 @@ export const redeemSchema = z.object({
   brokerSessionId: z.string(),
 });
 export const redeemResponseSchema = z.object({ ok: z.literal(true), request: approvalRequestSchema });
+
+/** GET /v1/approvals, /v1/approvals/inbox */
+export const approvalListSchema = z.object({ requests: z.array(approvalRequestSchema) });
+export const approvalListQuerySchema = z.object({
+  /** true: the caller's own requests; otherwise every request (auditors and admins). */
+  mine: z.enum(['true', 'false']).optional(),
+  state: approvalStateSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+});
+export const approvalIdParamsSchema = z.object({ id: z.string() });

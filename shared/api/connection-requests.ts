@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { connectionCreateSchema, connectionNameSchema, connectionUpdateSchema } from '../../shared/api/connections.ts';
-import { errorResponseSchema } from '../http/http-errors.ts';
+import { connectionCreateSchema, connectionNameSchema, connectionUpdateSchema } from './connections.ts';
+import { errorResponseSchema } from './errors.ts';
 
 /*
- * Request and reply shapes the connection routes need beyond the shared contracts.
+ * Request and reply shapes of the connection and policy routes, beyond the core contracts.
  */
 
 const created = connectionCreateSchema.shape;
