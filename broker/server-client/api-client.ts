@@ -26,6 +26,20 @@ import {
   auditVerifySchema,
   type AuditVerify,
 } from '../../shared/api/audit.ts';
+import {
+  recordingChunkAckSchema,
+  recordingChunkConflictSchema,
+  recordingChunkSchema,
+  recordingEndSchema,
+  recordingStartSchema,
+  recordingSummarySchema,
+  type RecordingChunk,
+  type RecordingChunkAck,
+  type RecordingChunkConflict,
+  type RecordingEnd,
+  type RecordingStart,
+  type RecordingSummary,
+} from '../../shared/api/recordings.ts';
 import { ServerApiError, ServerUnreachableError } from './server-api-errors.ts';
 
 export { ServerApiError, ServerUnreachableError } from './server-api-errors.ts';
@@ -75,7 +89,7 @@ const connectionListSchema = listOf(connectionSummarySchema, 'connections');
 const approvalListSchema = z.union([listOf(approvalRequestSchema, 'requests'), listOf(approvalRequestSchema, 'approvals')]);
 
 interface RequestSpec<T> {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT';
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
@@ -174,6 +188,28 @@ export class ServerApi {
     return this.call({ method: 'GET', path: '/v1/audit/verify', response: auditVerifySchema });
   }
 
+  /** Announces a recording before its first chunk; repeating it is harmless. */
+  async startRecording(start: RecordingStart): Promise<RecordingSummary> {
+    return this.call({ method: 'POST', path: '/v1/recordings', body: recordingStartSchema.parse(start), response: recordingSummarySchema });
+  }
+
+  /** Sends chunk `chunk.seq`; a 409 (gap, or other content under that number) comes back as the conflict, with the number the server expects. */
+  async putRecordingChunk(id: string, chunk: RecordingChunk): Promise<RecordingChunkAck | RecordingChunkConflict> {
+    const path = `/v1/recordings/${encodeRecordingId(id)}/chunks/${chunk.seq}`;
+    const response = await this.send('PUT', path, undefined, recordingChunkSchema.parse(chunk), false);
+    if (response.status === 409) {
+      const parsed = recordingChunkConflictSchema.safeParse(await response.json().catch(() => null));
+      if (parsed.success) return parsed.data;
+      throw new ServerApiError(409, 'conflict', `PUT ${path}: conflict without the expected chunk number`);
+    }
+    if (!response.ok) throw await errorFrom(response, `PUT ${path}`);
+    return recordingChunkAckSchema.parse(await response.json());
+  }
+
+  async endRecording(id: string, end: RecordingEnd): Promise<RecordingSummary> {
+    return this.call({ method: 'POST', path: `/v1/recordings/${encodeRecordingId(id)}/end`, body: recordingEndSchema.parse(end), response: recordingSummarySchema });
+  }
+
   /**
    * The server streams the export; so does this. The timeout covers the wait for the response
    * headers only — a large export may legitimately take minutes to arrive.
@@ -259,6 +295,11 @@ export class ServerApi {
 
 function encodeId(id: string): string {
   if (id === '') throw new RangeError('an approval id is required');
+  return encodeURIComponent(id);
+}
+
+function encodeRecordingId(id: string): string {
+  if (id === '') throw new RangeError('a recording id is required');
   return encodeURIComponent(id);
 }
 

@@ -5,6 +5,7 @@ import type { AppDeps, GatehouseApp, RouteModule } from './app-types.ts';
 import { connectionRoutes } from '../connections/connection-routes.ts';
 import { leaseRoutes } from '../connections/lease-routes.ts';
 import { policyRoutes } from '../connections/policy-routes.ts';
+import { recordingRoutes } from '../recordings/recording-routes.ts';
 import { authConfigRoutes } from './auth-config-routes.ts';
 import { healthRoutes } from './health-routes.ts';
 import { loginAudit } from './login-audit.ts';
@@ -27,6 +28,7 @@ const routeModules: RouteModule[] = [
   leaseRoutes,
   eventRoutes,
   approvalRoutes,
+  recordingRoutes,
 ];
 
 export async function registerRoutes(app: GatehouseApp, deps: AppDeps): Promise<void> {

@@ -213,7 +213,7 @@ describe('operational endpoints', () => {
     try {
       const res = await unmigrated.inject({ method: 'GET', url: '/readyz' });
       expect(res.statusCode).toBe(503);
-      expect(res.json()).toEqual({ status: 'not_ready', reason: 'migrations pending: 1' });
+      expect(res.json()).toEqual({ status: 'not_ready', reason: 'migrations pending: 1, 5' });
     } finally {
       await unmigrated.close();
       await bare.close();
