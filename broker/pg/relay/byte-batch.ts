@@ -20,6 +20,13 @@ export class ByteBatch {
       this.runEnd += b.length;
       return;
     }
+    // Nothing collected yet: start a zero-copy slice (the common case, a chunk passing through).
+    if (this.runBuffer === null && this.arenaSegmentStart < 0 && this.parts.length === 0) {
+      this.runBuffer = b.buffer;
+      this.runStart = b.byteOffset;
+      this.runEnd = b.byteOffset + b.length;
+      return;
+    }
     // A small frame that does not continue the current slice: copying it is cheaper than
     // carrying one more part to concatenate later.
     if (b.length <= 8192) {
