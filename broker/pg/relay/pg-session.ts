@@ -239,8 +239,10 @@ export class PgSession implements SessionView {
   }
 
   private send(frame: Frame, e: Expectation): void {
-    if (this.tracker.expect(e)) this.toUpstream.add(frame.raw);
-    else this.toUpstream.add(frame.raw); // the server will skip it too; it must still see it to stay in step
+    // Forwarded even when the tracker expects no answer (the server is skipping to Sync): the
+    // server must see it to stay in step with the client.
+    this.tracker.expect(e);
+    this.toUpstream.add(frame.raw);
   }
 
   private inject(bytes: Buffer, e: Expectation): void {
