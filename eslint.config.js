@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'test-output/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'out/**', 'test-output/**', 'coverage/**', 'renderer/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -26,6 +26,16 @@ export default tseslint.config(
   {
     files: ['server/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/broker/**', '**/electron/**', '**/renderer/**', '**/test/**'], message: 'server/ imports only shared/.' }] }] },
+  },
+  {
+    files: ['electron/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['**/server/**', '**/renderer/**', '**/test/**'], message: 'electron/ imports broker/ and shared/ only.' }] }] },
+  },
+  {
+    // The renderer is sandboxed web content: it reaches the broker only through the bridge.
+    files: ['renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'The renderer talks to the broker only through the bridge.' }], patterns: [{ group: ['**/broker/**', '**/server/**', '**/electron/**', '**/test/**', 'node:*'], message: 'renderer/ imports only shared/.' }] }] },
   },
   { files: ['bin/**/*.mjs'], languageOptions: { globals: { ...globals.node } } },
 );

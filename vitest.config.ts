@@ -6,7 +6,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
+          include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'],
           testTimeout: 60_000,
         },
       },
@@ -16,6 +16,16 @@ export default defineConfig({
           include: ['test/int/**/*.test.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
+          pool: 'forks',
+        },
+      },
+      {
+        // Real Chromium against `gatehouse ui`, the server, the dev IdP and PostgreSQL.
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 240_000,
           pool: 'forks',
         },
       },

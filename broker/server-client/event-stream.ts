@@ -165,7 +165,7 @@ export class ServerEventStream implements AsyncIterable<ReceivedServerEvent> {
         },
       });
       const decoder = new TextDecoder();
-      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
         received = true;
         armIdleTimer();
         parser.feed(decoder.decode(chunk, { stream: true }));

@@ -63,7 +63,7 @@ class EventSubscriber {
     subscriber.done = (async () => {
       const decoder = new TextDecoder();
       try {
-        for await (const chunk of body as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
+        for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) parser.feed(decoder.decode(chunk, { stream: true }));
       } catch {
         // Aborted by close(), or the server went away.
       }
