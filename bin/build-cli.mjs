@@ -1,4 +1,4 @@
-// Bundles the CLI into dist/gatehouse.mjs (npm packages stay external) and copies the server's
+// Bundles the CLI into dist/gatehouse.mjs (plus lazily loaded chunks) (npm packages stay external) and copies the server's
 // SQL migrations next to it, where the bundled migrate code looks for them.
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
@@ -11,7 +11,14 @@ mkdirSync(join(root, 'dist'), { recursive: true });
 cpSync(join(root, 'server', 'store', 'migrations'), join(root, 'dist', 'migrations'), { recursive: true });
 await build({
   entryPoints: [join(root, 'bin', 'gatehouse-main.ts')],
-  outfile: join(root, 'dist', 'gatehouse.mjs'),
+  // Split at dynamic imports: each chunk imports its own npm packages, so `proxy pg` does not
+  // load the server's (fastify, oidc-provider, PGlite, xterm). Chunks sit next to the entry
+  // because bundled code finds files relative to itself (../package.json, ./migrations).
+  outdir: join(root, 'dist'),
+  entryNames: 'gatehouse',
+  chunkNames: '[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',
