@@ -106,6 +106,9 @@ function describeRequest(r: ApprovalRequest): string {
     case 'session':
       lines.push(`scope:        a whole session for ${formatDuration(scope.durationMs)}`);
       break;
+    case 'command':
+      lines.push('scope:        one SSH command', '', 'command:', indent(terminalSafeMultiline(scope.command)));
+      break;
     default:
       return scope satisfies never;
   }
@@ -119,6 +122,8 @@ function scopeSummary(r: ApprovalRequest): string {
       return `${scope.class}: ${truncate(scope.statement.trim(), 200)}`;
     case 'session':
       return `session for ${formatDuration(scope.durationMs)}`;
+    case 'command':
+      return `ssh: ${truncate(scope.command.trim(), 200)}`;
     default:
       return scope satisfies never;
   }

@@ -5,10 +5,12 @@ import { authConfigSchema, meResponseSchema, type AuthConfig, type Principal } f
 import {
   connectionNameSchema,
   connectionSummarySchema,
+  policyVersionSchema,
   leaseRequestSchema,
   leaseSchema,
   type ConnectionSummary,
   type Lease,
+  type PolicyVersion,
 } from '../../shared/api/connections.ts';
 import {
   approvalCreateSchema,
@@ -40,6 +42,7 @@ import {
   type RecordingStart,
   type RecordingSummary,
 } from '../../shared/api/recordings.ts';
+import { liveSessionListSchema, sessionKillResultSchema, sessionKillSchema, type LiveSession, type SessionKillResult } from '../../shared/api/sessions.ts';
 import { ServerApiError, ServerUnreachableError } from './server-api-errors.ts';
 
 export { ServerApiError, ServerUnreachableError } from './server-api-errors.ts';
@@ -122,8 +125,16 @@ export class ServerApi {
     return this.call({ method: 'GET', path: '/v1/auth/config', response: authConfigSchema, anonymous: true });
   }
 
-  async listConnections(): Promise<ConnectionSummary[]> {
-    return this.call({ method: 'GET', path: '/v1/connections', response: connectionListSchema });
+  /** `q` is the server's search over names and descriptions. */
+  async listConnections(opts: { q?: string } = {}): Promise<ConnectionSummary[]> {
+    const query = opts.q === undefined || opts.q === '' ? undefined : { q: opts.q };
+    return this.call({ method: 'GET', path: '/v1/connections', ...(query === undefined ? {} : { query }), response: connectionListSchema });
+  }
+
+  /** One version of a connection's policy document (its YAML text). */
+  async getPolicyVersion(name: string, version: number): Promise<PolicyVersion> {
+    const valid = connectionNameSchema.parse(name);
+    return this.call({ method: 'GET', path: `/v1/connections/${encodeURIComponent(valid)}/policies/${Math.trunc(version)}`, response: policyVersionSchema });
   }
 
   async getConnection(name: string): Promise<ConnectionSummary> {
@@ -208,6 +219,33 @@ export class ServerApi {
 
   async endRecording(id: string, end: RecordingEnd): Promise<RecordingSummary> {
     return this.call({ method: 'POST', path: `/v1/recordings/${encodeRecordingId(id)}/end`, body: recordingEndSchema.parse(end), response: recordingSummarySchema });
+  }
+
+  /** Sessions with a recording in progress: every user's for auditors and admins, else the caller's own. */
+  async listLiveSessions(): Promise<LiveSession[]> {
+    const list = await this.call({ method: 'GET', path: '/v1/sessions', response: liveSessionListSchema });
+    return list.sessions;
+  }
+
+  /** The kill switch (auditors and admins): the broker holding the session ends it within a second. */
+  async killSession(id: string, kill: z.input<typeof sessionKillSchema> = {}): Promise<SessionKillResult> {
+    if (id === '') throw new RangeError('a session id is required');
+    return this.call({ method: 'POST', path: `/v1/sessions/${encodeURIComponent(id)}/kill`, body: sessionKillSchema.parse(kill), response: sessionKillResultSchema });
+  }
+
+  /**
+   * A JSON answer of the recordings API, passed through unchecked (the caller is a viewer that
+   * knows the shapes). `path` is relative to /v1/recordings/ and may carry a query string; it
+   * cannot climb out of /v1/recordings.
+   */
+  async getRecordingJson(path: string): Promise<unknown> {
+    const [pathname = '', search = ''] = path.split(/\?(.*)/s, 2);
+    const segments = pathname === '' ? [] : pathname.split('/');
+    if (segments.some((s) => s === '' || s === '.' || s === '..' || /%2e|%2f|%5c/i.test(s) || s.includes('\\'))) {
+      throw new RangeError(`not a recordings path: ${path}`);
+    }
+    const query = Object.fromEntries(new URLSearchParams(search));
+    return this.call({ method: 'GET', path: segments.length === 0 ? '/v1/recordings' : `/v1/recordings/${segments.join('/')}`, query, response: z.unknown() });
   }
 
   /**

@@ -304,7 +304,10 @@ export class SessionChannel {
         kind: request.kind,
         command: request.kind === 'exec' ? request.command : null,
       });
-      this.recorder.start({ width: this.pty?.cols ?? 80, height: this.pty?.rows ?? 24, env: this.pty === null ? {} : { TERM: this.pty.term } });
+      // `ssh -tt` from a script asks for a pty of 0x0; a recording needs a real size.
+      const cols = this.pty !== null && this.pty.cols > 0 ? this.pty.cols : 80;
+      const rows = this.pty !== null && this.pty.rows > 0 ? this.pty.rows : 24;
+      this.recorder.start({ width: cols, height: rows, env: this.pty === null ? {} : { TERM: this.pty.term } });
     }
     const recordInput = runtime.settings.recordInput;
     relay(client, upstream, (chunk) => {

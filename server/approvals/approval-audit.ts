@@ -38,7 +38,7 @@ export function approvalAuditRecord(
     connection: request.connection,
     statementClass: scope.kind === 'statement' ? scope.class : null,
     decision: extra.decision ?? null,
-    text: scope.kind === 'statement' ? scope.statement : null,
+    text: scope.kind === 'statement' ? scope.statement : scope.kind === 'command' ? scope.command : null,
     event: {
       requestId: request.id,
       actorSubject: actor.subject,

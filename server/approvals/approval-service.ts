@@ -10,7 +10,7 @@ import type { AuditActor } from './approval-audit.ts';
 import { publishRequested, publishUpdated } from './approval-notifications.ts';
 import { requestFromRows } from './approval-rows.ts';
 import type { ApprovalRow } from './approval-rows.ts';
-import { approvalSettingsOf } from './approval-settings.ts';
+import { approvalSettingsFor } from './approval-settings.ts';
 import { nextState } from './approval-state-machine.ts';
 import * as store from './approval-store.ts';
 import { canDecide, cannotDecideReason, mayRead, mayRequest } from './decision-rules.ts';
@@ -77,7 +77,7 @@ export class ApprovalService {
       if (yaml === null) throw badRequest(`connection "${input.connection}" has no policy version ${input.policyVersion}`);
       const parsed = parsePolicyText(yaml);
       if (!parsed.ok) throw new Error(`stored policy version ${input.policyVersion} of "${input.connection}" does not parse`);
-      const lookup = approvalSettingsOf(parsed.policy, input.rule);
+      const lookup = approvalSettingsFor(parsed.policy, input.scope, input.rule);
       if (!lookup.ok) throw badRequest(`${lookup.reason} (policy version ${input.policyVersion} of "${input.connection}")`);
       const settings = lookup.settings;
       const justification = input.justification?.trim() ?? '';
@@ -222,7 +222,8 @@ export class ApprovalService {
     const next = nextState(current.state, { kind: 'redeem' });
     if (!next.ok) return conflict(next.reason);
     if (row.broker_session_id !== input.brokerSessionId) return forbidden('the approval belongs to another broker session');
-    const statement = current.scope.kind === 'statement' ? current.scope.statement : '';
+    // A command approval runs that command line only; it is redeemed with it as the statement.
+    const statement = current.scope.kind === 'statement' ? current.scope.statement : current.scope.kind === 'command' ? current.scope.command : '';
     const fingerprint = row.statement_fingerprint ?? '';
     if (input.statement !== statement || input.fingerprint !== fingerprint) {
       return forbidden('the approval covers a different statement: it can only run exactly the statement that was approved');

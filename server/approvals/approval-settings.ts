@@ -1,5 +1,7 @@
+import { SSH_EXEC_DEFAULT_RULE, SSH_SESSION_RULE, type ApprovalCreate } from '../../shared/api/approvals.ts';
 import { approvalOf, type ApprovalFields } from '../../shared/policy/evaluate.ts';
 import type { PolicyDocument } from '../../shared/policy/policy-document.ts';
+import { evaluateSshExec, sshSettings } from '../../shared/policy/ssh-evaluate.ts';
 
 /** What the server binds to a request from its own copy of the policy; the broker's word is never taken for these. */
 export interface ApprovalSettings {
@@ -53,4 +55,38 @@ function settingsFrom(fields: ApprovalFields): SettingsLookup {
       requireJustification: a.requireJustification,
     },
   };
+}
+
+/**
+ * The settings for a request of `scope`, from the server's copy of the policy. SSH requests are
+ * judged by the policy's `ssh` section: a command is evaluated here again, and must come out
+ * as `approve` under the rule the broker named; a session must be one the policy gates, for
+ * no longer than its window. Other session requests keep naming a SQL approve rule.
+ */
+export function approvalSettingsFor(policy: PolicyDocument, scope: ApprovalCreate['scope'], ruleName: string): SettingsLookup {
+  switch (scope.kind) {
+    case 'statement':
+      return approvalSettingsOf(policy, ruleName);
+    case 'session':
+      return ruleName === SSH_SESSION_RULE ? sshSessionSettings(policy, scope.durationMs) : approvalSettingsOf(policy, ruleName);
+    case 'command':
+      return sshCommandSettings(policy, scope.command, ruleName);
+    default:
+      return scope satisfies never;
+  }
+}
+
+function sshSessionSettings(policy: PolicyDocument, durationMs: number): SettingsLookup {
+  const approval = sshSettings(policy).sessionApproval;
+  if (approval === null) return { ok: false, reason: 'the policy does not require approval of SSH sessions (ssh.session.approval)' };
+  if (durationMs > approval.durationMs) return { ok: false, reason: `the session window asked for (${durationMs} ms) is longer than the policy allows (${approval.durationMs} ms)` };
+  return settingsFrom({ approvers: approval.approvers });
+}
+
+function sshCommandSettings(policy: PolicyDocument, command: string, ruleName: string): SettingsLookup {
+  const decision = evaluateSshExec(policy, command);
+  if (decision.action !== 'approve') return { ok: false, reason: `the policy does not require approval of this command (${decision.message})` };
+  const decidedBy = decision.ruleName ?? SSH_EXEC_DEFAULT_RULE;
+  if (decidedBy !== ruleName) return { ok: false, reason: `the command is decided by "${decidedBy}", not "${ruleName}"` };
+  return settingsFrom({ approvers: decision.approvers });
 }

@@ -33,7 +33,8 @@ export function auditRecordFromEvent(event: AuditEvent, caller: Principal, broke
     connection: event.connection,
     statementClass: event.statement?.class ?? null,
     decision: event.decision,
-    text: event.statement?.text ?? null,
+    // The search's text filter finds SQL statements, SSH command lines and transferred paths.
+    text: event.statement?.text ?? event.ssh?.command ?? event.ssh?.transfer?.path ?? null,
     event: stored,
   };
 }

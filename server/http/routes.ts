@@ -6,6 +6,7 @@ import { connectionRoutes } from '../connections/connection-routes.ts';
 import { leaseRoutes } from '../connections/lease-routes.ts';
 import { policyRoutes } from '../connections/policy-routes.ts';
 import { recordingRoutes } from '../recordings/recording-routes.ts';
+import { sessionRoutes } from '../sessions/session-routes.ts';
 import { authConfigRoutes } from './auth-config-routes.ts';
 import { healthRoutes } from './health-routes.ts';
 import { loginAudit } from './login-audit.ts';
@@ -29,6 +30,7 @@ const routeModules: RouteModule[] = [
   eventRoutes,
   approvalRoutes,
   recordingRoutes,
+  sessionRoutes,
 ];
 
 export async function registerRoutes(app: GatehouseApp, deps: AppDeps): Promise<void> {

@@ -12,6 +12,8 @@ export const approvalCreateSchema = z.object({
     z.object({ kind: z.literal('statement'), statement: z.string().min(1), fingerprint: z.string(), class: statementClassSchema }),
     /** JIT access to a whole session (SSH), for a duration. */
     z.object({ kind: z.literal('session'), durationMs: z.number().int().positive() }),
+    /** One exact SSH exec command line; the approval runs that command once. */
+    z.object({ kind: z.literal('command'), command: z.string().min(1).max(100_000) }),
   ]),
   rule: z.string().min(1),
   policyVersion: z.number().int().positive(),
@@ -19,6 +21,14 @@ export const approvalCreateSchema = z.object({
   brokerSessionId: z.string().min(1),
 });
 export type ApprovalCreate = z.infer<typeof approvalCreateSchema>;
+
+/**
+ * The `rule` an SSH request names: a session approval (`ssh.session.approval`), or an exec
+ * command no `ssh.exec` rule matched (`ssh.exec_default: approve`). Exec commands a rule
+ * matched name that rule.
+ */
+export const SSH_SESSION_RULE = 'ssh.session';
+export const SSH_EXEC_DEFAULT_RULE = 'ssh.exec_default';
 
 export const approvalDecisionSchema = z.object({
   approver: z.string(),
