@@ -2,7 +2,9 @@
 // here, so that neither process folder imports the other.
 import { buildProgram, runProgram } from '../broker/cli/main.ts';
 import { registerServerCommand } from '../server/cli/server-command.ts';
+import { registerDemoCommand } from './demo/demo-command.ts';
 
 const program = buildProgram();
 registerServerCommand(program);
+registerDemoCommand(program);
 await runProgram(program, process.argv);
