@@ -1,7 +1,7 @@
 import type { AuthConfig } from '../../shared/api/identity.ts';
 import { ServerApi, type AccessTokenSource } from '../server-client/api-client.ts';
 import { OidcClient, OidcGrantError, type OidcTokens } from './oidc-client.ts';
-import { TokenStore, normalizeServerUrl, type StoredLogin } from './token-store.ts';
+import { FileTokenStore, normalizeServerUrl, type StoredLogin, type TokenStore } from './token-store.ts';
 
 export type TokenSessionMode = 'user' | 'machine';
 
@@ -77,7 +77,7 @@ export class TokenSession implements AccessTokenSource {
   /** The session of `gatehouse login` for this server; NotSignedInError if there is none. */
   static async forStoredLogin(opts: StoredLoginSessionOptions): Promise<TokenSession> {
     const serverUrl = normalizeServerUrl(opts.serverUrl);
-    const store = opts.store ?? new TokenStore();
+    const store = opts.store ?? new FileTokenStore();
     const login = await store.get(serverUrl);
     if (login === undefined) throw new NotSignedInError(serverUrl, 'no stored sign-in');
     const oidcFor = opts.oidcFor ?? ((config: AuthConfig) => OidcClient.discover(config));
@@ -109,6 +109,11 @@ export class TokenSession implements AccessTokenSource {
       return TokenSession.forMachine({ ...opts, serverUrl, clientId, clientSecret });
     }
     return TokenSession.forStoredLogin({ ...opts, serverUrl });
+  }
+
+  /** False when the session ends with its access token: no refresh token (user mode) to renew it with. */
+  get canRefresh(): boolean {
+    return this.mode === 'machine' || this.current?.refreshToken !== undefined;
   }
 
   /** When the current access token expires (as far as we know), or undefined if unknown or none yet. */
@@ -186,7 +191,11 @@ export class TokenSession implements AccessTokenSource {
     const base = await this.latestStoredTokens(before);
     if (base !== before && this.fresh(base)) return base;
     const refreshToken = base.refreshToken;
-    if (refreshToken === undefined) throw new NotSignedInError(this.serverUrl, 'the session has expired and cannot be renewed');
+    if (refreshToken === undefined) {
+      // Nothing to renew with: the token serves until its very end, then the session is over.
+      if (base.expiresAt !== undefined && this.now() < base.expiresAt) return base;
+      throw new NotSignedInError(this.serverUrl, 'the session has expired and cannot be renewed');
+    }
     let refreshed: OidcTokens;
     try {
       refreshed = await (await this.oidc()).refresh(refreshToken);

@@ -1,8 +1,8 @@
-import type { Principal } from '../../shared/api/identity.ts';
+import type { AuthConfig, Principal } from '../../shared/api/identity.ts';
 import { ServerApi } from '../server-client/api-client.ts';
-import { OidcClient } from './oidc-client.ts';
+import { OidcClient, type OidcTokens } from './oidc-client.ts';
 import { loginWithBrowser, type BrowserLoginOptions } from './oidc-login.ts';
-import { TokenStore, normalizeServerUrl, type StoredLogin } from './token-store.ts';
+import { FileTokenStore, normalizeServerUrl, type StoredLogin, type TokenStore } from './token-store.ts';
 
 export interface SignInOptions extends Omit<BrowserLoginOptions, 'oidc'> {
   serverUrl: string;
@@ -22,23 +22,35 @@ export interface SignInResult {
  */
 export async function signInToServer(opts: SignInOptions): Promise<SignInResult> {
   const serverUrl = normalizeServerUrl(opts.serverUrl);
-  const apiOptions = opts.fetch === undefined ? {} : { fetch: opts.fetch };
-  const anonymous = new ServerApi(serverUrl, { accessToken: () => Promise.reject(new Error('GET /v1/auth/config needs no token')) }, apiOptions);
-  const authConfig = await anonymous.authConfig();
+  const authConfig = await fetchAuthConfig(serverUrl, opts.fetch);
   const oidc = await OidcClient.discover(authConfig);
   const tokens = await loginWithBrowser({ ...opts, oidc });
-  const principal = await new ServerApi(serverUrl, { accessToken: () => Promise.resolve(tokens.accessToken) }, apiOptions).me();
+  return storeSignIn({ serverUrl, authConfig, tokens, store: opts.store ?? new FileTokenStore(), ...(opts.fetch === undefined ? {} : { fetch: opts.fetch }) });
+}
+
+/** GET /v1/auth/config: which IdP the server trusts, with which client id and audience. */
+export async function fetchAuthConfig(serverUrl: string, fetchImpl?: typeof fetch): Promise<AuthConfig> {
+  const apiOptions = fetchImpl === undefined ? {} : { fetch: fetchImpl };
+  const anonymous = new ServerApi(normalizeServerUrl(serverUrl), { accessToken: () => Promise.reject(new Error('GET /v1/auth/config needs no token')) }, apiOptions);
+  return anonymous.authConfig();
+}
+
+/** The end of every interactive sign-in: the server must accept the new token before it is kept. */
+export async function storeSignIn(o: { serverUrl: string; authConfig: AuthConfig; tokens: OidcTokens; store: TokenStore; fetch?: typeof fetch }): Promise<SignInResult> {
+  const serverUrl = normalizeServerUrl(o.serverUrl);
+  const apiOptions = o.fetch === undefined ? {} : { fetch: o.fetch };
+  const principal = await new ServerApi(serverUrl, { accessToken: () => Promise.resolve(o.tokens.accessToken) }, apiOptions).me();
   const login: StoredLogin = {
     serverUrl,
-    authConfig,
-    accessToken: tokens.accessToken,
-    refreshToken: tokens.refreshToken,
-    idToken: tokens.idToken,
-    expiresAt: tokens.expiresAt,
+    authConfig: o.authConfig,
+    accessToken: o.tokens.accessToken,
+    refreshToken: o.tokens.refreshToken,
+    idToken: o.tokens.idToken,
+    expiresAt: o.tokens.expiresAt,
     subject: principal.subject,
     name: principal.name,
     savedAt: new Date().toISOString(),
   };
-  await (opts.store ?? new TokenStore()).put(login);
+  await o.store.put(login);
   return { login, principal };
 }

@@ -61,10 +61,23 @@ export function normalizeServerUrl(serverUrl: string): string {
 }
 
 /**
+ * Where sign-ins are kept, one per server: a 0600 file for the CLI (FileTokenStore), the OS
+ * keychain through Electron's safeStorage in the desktop app.
+ */
+export interface TokenStore {
+  get(serverUrl: string): Promise<StoredLogin | undefined>;
+  defaultServer(): Promise<string | undefined>;
+  /** Stores (replacing) the login for `login.serverUrl`, and makes that server the default unless told not to. */
+  put(login: StoredLogin, opts?: { makeDefault?: boolean }): Promise<void>;
+  /** True if there was a login to remove. */
+  remove(serverUrl: string): Promise<boolean>;
+}
+
+/**
  * Sign-in tokens on disk, one entry per server, in a file only its owner may read (0600).
  * Writes are atomic (temporary file, fsync, rename) so a crash never leaves half a file.
  */
-export class TokenStore {
+export class FileTokenStore implements TokenStore {
   constructor(readonly path: string = defaultTokenStorePath()) {}
 
   async get(serverUrl: string): Promise<StoredLogin | undefined> {
@@ -133,3 +146,6 @@ export class TokenStore {
   }
 }
 
+
+/** `new TokenStore(path)` predates the interface and still means the file store. */
+export const TokenStore = FileTokenStore;

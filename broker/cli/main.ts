@@ -8,6 +8,8 @@ import { registerApprovalsCommands } from './approvals-command.ts';
 import { registerConnectCommand } from './connect-command.ts';
 import { registerSshProxyCommand } from './ssh-proxy-command.ts';
 import { registerSshConfigCommand } from './ssh-config-command.ts';
+import { registerUiCommand } from './ui-command.ts';
+import { registerSessionsCommands } from './sessions-command.ts';
 
 /** The `gatehouse` command line. Each command family registers itself from its own file. */
 export function buildProgram(): Command {
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   const audit = program.commands.find((c) => c.name() === 'audit');
   if (audit !== undefined) registerAuditServerCommands(audit);
   registerApprovalsCommands(program);
+  registerSessionsCommands(program);
+  registerUiCommand(program);
   return program;
 }
 

@@ -21,6 +21,9 @@ import { sqlLiteral } from '../pg/upstream/catalog-client.ts';
 import { loadVolatility, volatilityKey, type PolicyRuntime } from './policy-runtime.ts';
 import { describeOutcome, describeWait, type ApprovalGate, type HeldStatement } from './approval-gate.ts';
 import type { ApprovalRequest } from '../../shared/api/approvals.ts';
+import { ANNOTATE_MASKING_SETTING, maskedColumnsOf, maskingNotice, settingIsOn } from './masking-annotation.ts';
+import { approvalNoticeDetail } from './approval-notice-detail.ts';
+import type { RowPlan } from '../masking/row-plan.ts';
 
 /** A statement judged at Parse (or at once for simple Query), ready to be enforced. */
 interface Decided {
@@ -85,6 +88,8 @@ export class EnforcingSessionPolicy implements SessionPolicy {
   private held: HeldStatement | null = null;
   /** Set with `SET gatehouse.justification = '...'`; sent with approval requests. */
   private justification: string | null = null;
+  /** Set with `SET gatehouse.annotate_masking = on`: results announce their masked columns in a NOTICE. */
+  private annotateMasking = false;
 
   constructor(private readonly runtime: PolicyRuntime) {
     this.columns = new ColumnCatalog(runtime.catalog);
@@ -375,7 +380,7 @@ export class EnforcingSessionPolicy implements SessionPolicy {
         message: `gatehouse: approval requested (request ${request.id}, approvers ${request.approverGroups.join(', ')}); run the statement again once it is approved`,
       }, protocol, d.sql, 'approve', true, request.id);
     }
-    session.notice({ severity: 'NOTICE', code: '01000', message: describeWait(request) });
+    session.notice({ severity: 'NOTICE', code: '01000', message: describeWait(request), detail: approvalNoticeDetail(request.id) });
     const held: HeldStatement = { requestId: request.id, abort: new AbortController() };
     this.held = held;
     let final: ApprovalRequest;
@@ -481,9 +486,11 @@ export class EnforcingSessionPolicy implements SessionPolicy {
         case 'set':
           if (e.name.toLowerCase() === 'search_path') this.searchPath = e.value === null ? [] : parseSearchPath(e.value, session.user);
           if (e.name.toLowerCase() === 'gatehouse.justification') this.justification = e.value === null || e.value.trim() === '' ? null : e.value;
+          if (e.name.toLowerCase() === ANNOTATE_MASKING_SETTING) this.annotateMasking = settingIsOn(e.value);
           break;
         case 'reset-all':
           this.searchPath = [session.user, 'public'];
+          this.annotateMasking = false;
           break;
         case 'declare-cursor':
         case 'close-cursor':
@@ -507,8 +514,8 @@ export class EnforcingSessionPolicy implements SessionPolicy {
         const described = tag === undefined && ctx.expectation?.statement !== undefined ? this.parsed.get(ctx.expectation.statement) : undefined;
         const computed = tag?.computed ?? described?.computed ?? null;
         const plan = this.masker.planFor(rows);
-        if (plan instanceof Promise) return plan.then((p) => this.masker.rewriteRowDescription(frame.raw, p, computed));
-        return this.masker.rewriteRowDescription(frame.raw, plan, computed);
+        if (plan instanceof Promise) return plan.then((p) => this.announcedRowDescription(frame.raw, p, computed));
+        return this.announcedRowDescription(frame.raw, plan, computed);
       }
       case BackendCode.DataRow: {
         if (tag !== undefined) {
@@ -571,6 +578,14 @@ export class EnforcingSessionPolicy implements SessionPolicy {
       default:
         return frame.raw;
     }
+  }
+
+  /** The rewritten RowDescription, preceded by the masked-columns NOTICE when the client opted in. */
+  private announcedRowDescription(raw: Buffer, plan: RowPlan, computed: ComputedColumnRule | null): Buffer {
+    const rewritten = this.masker.rewriteRowDescription(raw, plan, computed);
+    if (!this.annotateMasking) return rewritten;
+    const masked = maskedColumnsOf(plan, computed);
+    return masked.length === 0 ? rewritten : Buffer.concat([backend.noticeResponse(maskingNotice(masked)), rewritten]);
   }
 
   completed(e: Expectation, session: SessionView): void {

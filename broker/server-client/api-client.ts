@@ -5,6 +5,8 @@ import { authConfigSchema, meResponseSchema, type AuthConfig, type Principal } f
 import {
   connectionNameSchema,
   connectionSummarySchema,
+  connectionUpdateSchema,
+  policyDiffSchema,
   policyVersionSchema,
   leaseRequestSchema,
   leaseSchema,
@@ -61,6 +63,17 @@ export interface ServerApiOptions {
 }
 
 export type LeaseRequest = z.input<typeof leaseRequestSchema>;
+export type ConnectionUpdateInput = z.input<typeof connectionUpdateSchema>;
+export type PolicyDiff = z.infer<typeof policyDiffSchema>;
+export type RecordingDownloadFormat = 'cast' | 'evidence';
+
+/** A recording file as the server streams it, with the name it suggests saving it under. */
+export interface RecordingDownload {
+  filename: string;
+  /** From Content-Length; null when the server streams without one. */
+  contentLength: number | null;
+  body: Readable;
+}
 export type ApprovalCreateInput = z.input<typeof approvalCreateSchema>;
 export type DecisionInput = z.input<typeof decideSchema>;
 export type RedeemInput = z.input<typeof redeemSchema>;
@@ -92,7 +105,7 @@ const connectionListSchema = listOf(connectionSummarySchema, 'connections');
 const approvalListSchema = z.union([listOf(approvalRequestSchema, 'requests'), listOf(approvalRequestSchema, 'approvals')]);
 
 interface RequestSpec<T> {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH';
   path: string;
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
@@ -140,6 +153,38 @@ export class ServerApi {
   async getConnection(name: string): Promise<ConnectionSummary> {
     const valid = connectionNameSchema.parse(name);
     return this.call({ method: 'GET', path: `/v1/connections/${encodeURIComponent(valid)}`, response: connectionSummarySchema });
+  }
+
+  /** Every policy version of a connection with its author and reason (admins and auditors). */
+  async listPolicyVersions(name: string): Promise<PolicyVersion[]> {
+    const valid = connectionNameSchema.parse(name);
+    return this.call({ method: 'GET', path: `/v1/connections/${encodeURIComponent(valid)}/policies`, response: listOf(policyVersionSchema, 'versions') });
+  }
+
+  /** The unified diff between two policy versions of a connection. */
+  async policyDiff(name: string, from: number, to: number): Promise<PolicyDiff> {
+    const valid = connectionNameSchema.parse(name);
+    return this.call({ method: 'GET', path: `/v1/connections/${encodeURIComponent(valid)}/policies/diff`, query: { from: Math.trunc(from), to: Math.trunc(to) }, response: policyDiffSchema });
+  }
+
+  /** PATCH /v1/connections/:name (admins): a new policy text makes a new version and needs a reason. */
+  async updateConnection(name: string, patch: ConnectionUpdateInput): Promise<ConnectionSummary> {
+    const valid = connectionNameSchema.parse(name);
+    return this.call({ method: 'PATCH', path: `/v1/connections/${encodeURIComponent(valid)}`, body: connectionUpdateSchema.parse(patch), response: connectionSummarySchema });
+  }
+
+  /** The `.cast` file or the evidence bundle of a recording, streamed; the caller decides how much to take. */
+  async openRecordingDownload(id: string, format: RecordingDownloadFormat): Promise<RecordingDownload> {
+    const path = `/v1/recordings/${encodeRecordingId(id)}/${format}`;
+    const response = await this.send('GET', path, undefined, undefined, false);
+    if (!response.ok) throw await errorFrom(response, `GET ${path}`);
+    const length = Number(response.headers.get('content-length') ?? Number.NaN);
+    const suggested = /filename="([^"\\/]+)"/.exec(response.headers.get('content-disposition') ?? '')?.[1];
+    return {
+      filename: suggested ?? `gatehouse-${format === 'cast' ? 'recording' : 'evidence'}-${id}.${format === 'cast' ? 'cast' : 'tar'}`,
+      contentLength: Number.isFinite(length) ? length : null,
+      body: response.body === null ? Readable.from([]) : Readable.fromWeb(response.body as WebReadableStream<Uint8Array>),
+    };
   }
 
   async createLease(request: LeaseRequest): Promise<Lease> {

@@ -1,14 +1,17 @@
 import { policyDiffSchema, policyVersionSchema } from '../../shared/api/connections.ts';
 import type { RouteModule } from '../http/app-types.ts';
-import { BEARER_SECURITY, requireRole } from '../http/authenticate.ts';
-import { errorResponseSchema, notFound } from '../http/http-errors.ts';
+import { BEARER_SECURITY, principalOf, requireRole } from '../http/authenticate.ts';
+import { errorResponseSchema, forbidden, notFound } from '../http/http-errors.ts';
 import { connectionParamsSchema, policyDiffQuerySchema, policyVersionParamsSchema } from '../../shared/api/connection-requests.ts';
-import { connectionEverExisted, findPolicyVersion, listPolicyVersions } from './connection-store.ts';
+import { connectionEverExisted, findConnection, findPolicyVersion, listPolicyVersions } from './connection-store.ts';
+import { isInAllowedGroups, seesEveryConnection } from './connection-access.ts';
 import { unifiedDiff } from './unified-diff.ts';
 
 /**
  * The policy history of a connection, for admins and auditors: every version with its author
  * and reason, and the diff between any two. Deleted connections keep their history readable.
+ * Those who may open a connection may also read its current version — a lease hands it to them
+ * anyway — so the desktop app can say what the policy does without leasing a credential.
  */
 export const policyRoutes: RouteModule = (app, deps) => {
   const tags = ['policies'];
@@ -54,11 +57,17 @@ export const policyRoutes: RouteModule = (app, deps) => {
   app.get(
     '/v1/connections/:name/policies/:version',
     {
-      onRequest: readers,
+      onRequest: [app.authenticate],
       schema: { tags, security: BEARER_SECURITY, params: policyVersionParamsSchema, response: { 200: policyVersionSchema, ...denied } },
     },
     async (request) => {
       const { name, version } = request.params;
+      const principal = principalOf(request);
+      if (!seesEveryConnection(principal)) {
+        const stored = await findConnection(deps.db, name);
+        if (stored === null || !isInAllowedGroups(principal, stored.summary.allowedGroups)) throw forbidden('only admins and auditors may read policy versions of connections they cannot open');
+        if (stored.summary.policyVersion !== version) throw forbidden('only admins and auditors may read past policy versions');
+      }
       const found = await findPolicyVersion(deps.db, name, version);
       if (found === null) throw notFound(`connection "${name}" has no policy version ${version}`);
       return found;

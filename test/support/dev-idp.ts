@@ -86,14 +86,33 @@ export async function loginWithPassword(issuer: string, username: string, passwo
     ...(opts.prompt === undefined ? {} : { prompt: opts.prompt }),
   }).toString();
 
+  const callback = await followAuthorization(authorizeUrl.href, username, password, { redirectUri, ...(opts.onPage === undefined ? {} : { onPage: opts.onPage }) });
+  return exchangeCallback(callback, { state, verifier, clientId, redirectUri, tokenEndpoint });
+}
+
+/**
+ * Walks an authorization URL through the dev IdP's login form as a browser would (cookies,
+ * redirects, the form post) and returns the redirect back to the client — without fetching it.
+ * The redirect URI defaults to the one in the authorization URL (e.g. a broker's loopback
+ * listener, which the caller then visits to finish the sign-in).
+ */
+export async function followAuthorization(
+  authorizationUrl: string,
+  username: string,
+  password: string,
+  opts: { redirectUri?: string; onPage?: (html: string, url: string) => void } = {},
+): Promise<URL> {
+  const start = new URL(authorizationUrl);
+  const redirectUri = opts.redirectUri ?? start.searchParams.get('redirect_uri') ?? '';
+  if (redirectUri === '') throw new LoginFailed('the authorization URL names no redirect_uri');
   const jar = new CookieJar();
-  let response = await follow(jar, authorizeUrl.href, { method: 'GET' });
+  let response = await follow(jar, start.href, { method: 'GET' });
   let loginSubmitted = false;
   for (let hops = 0; hops < 20; hops += 1) {
     const location = response.headers.get('location');
     if (location !== null && response.status >= 300 && response.status < 400) {
-      const next = new URL(location, response.url || authorizeUrl);
-      if (next.href.startsWith(redirectUri)) return exchangeCallback(next, { state, verifier, clientId, redirectUri, tokenEndpoint });
+      const next = new URL(location, response.url || start);
+      if (next.href.startsWith(redirectUri)) return next;
       response = await follow(jar, next.href, { method: 'GET' });
       continue;
     }
