@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import react from '@vitejs/plugin-react';
 import { defineConfig, externalizeDepsPlugin } from 'electron-vite';
+import { cspMetaTag } from './electron/security/csp-meta-plugin.ts';
 
 const here = (path: string): string => fileURLToPath(new URL(path, import.meta.url));
 
@@ -16,7 +17,8 @@ export default defineConfig({
   },
   renderer: {
     root: here('./renderer'),
-    plugins: [react()],
+    // The CSP meta tag is a fallback for the header the app:// handler sets; build-time only, as it would break Vite's dev preamble.
+    plugins: [react(), cspMetaTag()],
     build: { outDir: here('./out/renderer'), rollupOptions: { input: { index: here('./renderer/index.html') } } },
   },
 });

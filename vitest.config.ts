@@ -8,6 +8,8 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'test/unit/**/*.test.tsx'],
           testTimeout: 60_000,
+          // PGlite and WASM start-up take seconds on a loaded two-core machine.
+          hookTimeout: 60_000,
         },
       },
       {
