@@ -36,18 +36,18 @@ export function adminHandlers(d: { session: AppSession; maxDownloadBytes?: numbe
         const download = await d.session.active().api.openRecordingDownload(id, format);
         if (download.contentLength !== null && download.contentLength > maxDownloadBytes) {
           download.body.destroy();
-          throw tooLarge(format, maxDownloadBytes);
+          throw tooLarge(id, format, maxDownloadBytes);
         }
-        const bytes = await readAtMost(download.body, maxDownloadBytes, () => tooLarge(format, maxDownloadBytes));
+        const bytes = await readAtMost(download.body, maxDownloadBytes, () => tooLarge(id, format, maxDownloadBytes));
         return { filename: download.filename, base64: bytes.toString('base64'), bytes: bytes.length };
       }),
     'audit.sessionTimeline': (params) => translated(() => loadSessionTimeline(d.session.active().api, params)),
   };
 }
 
-function tooLarge(format: 'cast' | 'evidence', limit: number): BridgeFailure {
+function tooLarge(id: string, format: 'cast' | 'evidence', limit: number): BridgeFailure {
   const what = format === 'cast' ? 'recording' : 'evidence bundle';
-  return new BridgeFailure('invalid', `this ${what} is larger than ${Math.round(limit / 1024 / 1024)} MB, too large to download through the app; use \`gatehouse recordings\` on the command line or the server API`);
+  return new BridgeFailure('invalid', `this ${what} is larger than ${Math.round(limit / 1024 / 1024)} MB, too large to download through the app; fetch it from the server directly (GET /v1/recordings/${id}/${format})`);
 }
 
 async function readAtMost(stream: Readable, limit: number, onTooLarge: () => Error): Promise<Buffer> {

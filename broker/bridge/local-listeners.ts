@@ -39,7 +39,7 @@ export class LocalListeners {
     if (existing !== undefined) await this.close(connection);
     const summary = await session.api.getConnection(connection);
     if (summary.kind !== 'postgres') {
-      throw new BridgeFailure('unavailable', `${connection} is an SSH connection; SSH local ports are not available in this build yet`);
+      throw new BridgeFailure('invalid', `${connection} is an SSH connection: it has no PostgreSQL listener or schema; open a terminal or its SSH local port instead`);
     }
     const running = connectPostgres({
       serverUrl: session.serverUrl,

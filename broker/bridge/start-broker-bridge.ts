@@ -3,6 +3,7 @@ import { FileTokenStore, defaultTokenStorePath, type TokenStore } from '../auth/
 import type { Logger } from '../log.ts';
 import { AppSession } from './app-session.ts';
 import { AppSettingsFile, defaultAppSettingsPath } from './app-settings.ts';
+import { adminHandlers } from './admin-handlers.ts';
 import { approvalHandlers } from './approval-handlers.ts';
 import { ApprovalInbox } from './approval-inbox.ts';
 import { auditHandlers } from './audit-handlers.ts';
@@ -10,6 +11,7 @@ import { BridgeDispatcher } from './bridge-dispatcher.ts';
 import { connectionHandlers } from './connection-handlers.ts';
 import { ConnectionPolicies } from './connection-policies.ts';
 import { LocalListeners } from './local-listeners.ts';
+import { SshListeners } from './ssh-listeners.ts';
 import { queryHandlers } from './query-handlers.ts';
 import { QueryRunner } from './query-runner.ts';
 import { recordingHandlers } from './recording-handlers.ts';
@@ -54,6 +56,7 @@ export async function startBrokerBridge(o: StartBrokerBridgeOptions): Promise<Ru
   });
   const policies = new ConnectionPolicies();
   const listeners = new LocalListeners({ spoolRoot: join(dirname(settingsPath), 'spool'), log });
+  const sshListeners = new SshListeners({ root: dirname(settingsPath), log });
   // Handlers emit through the dispatcher, which is built from them: the closures below only run
   // once it exists.
   const runner = new QueryRunner({
@@ -66,12 +69,13 @@ export async function startBrokerBridge(o: StartBrokerBridgeOptions): Promise<Ru
 
   const dispatcher = new BridgeDispatcher({
     ...sessionHandlers(session),
-    ...connectionHandlers({ session, listeners, policies, onClosed: (connection) => runner.closeConnection(connection) }),
+    ...connectionHandlers({ session, listeners, policies, ssh: sshListeners, onClosed: (connection) => runner.closeConnection(connection) }),
     ...queryHandlers({ session, runner, policies }),
     ...approvalHandlers({ session, inbox }),
     ...auditHandlers({ session }),
     ...recordingHandlers({ session }),
-    ...terminalHandlers(),
+    ...terminalHandlers({ session, listeners: sshListeners, emit: (event) => dispatcher.emit('terminal.event', event), onAck: (listener) => dispatcher.onAck(listener), log }),
+    ...adminHandlers({ session }),
   });
 
   // Sign-in, sign-out and a change of server each end what the previous session had open.
@@ -82,7 +86,7 @@ export async function startBrokerBridge(o: StartBrokerBridgeOptions): Promise<Ru
     generation = session.currentGeneration;
     const seen = generation;
     transition = transition.then(async () => {
-      await Promise.all([runner.closeAll(), listeners.closeAll(), inbox.stop()]);
+      await Promise.all([runner.closeAll(), listeners.closeAll(), sshListeners.closeAll(), inbox.stop()]);
       policies.clear();
       if (seen !== session.currentGeneration || !session.state().signedIn) return;
       await inbox.start(session.active()).catch((err: unknown) => log.warn({ err: (err as Error).message }, 'cannot follow approvals yet'));
@@ -101,7 +105,7 @@ export async function startBrokerBridge(o: StartBrokerBridgeOptions): Promise<Ru
     close: async () => {
       session.close();
       await transition;
-      await Promise.all([runner.closeAll(), listeners.closeAll(), inbox.stop()]);
+      await Promise.all([runner.closeAll(), listeners.closeAll(), sshListeners.closeAll(), inbox.stop()]);
     },
   };
 }

@@ -38,6 +38,8 @@ export interface TerminalSessionOptions {
 const MAX_EVENT_BYTES = 64 * 1024;
 /** The listener's notices are short lines; keep only the tail of a runaway stderr. */
 const MAX_STDERR_TAIL = 8 * 1024;
+/** Keystrokes typed before the shell is open wait for it, up to this much (a paste, say). */
+const MAX_EARLY_INPUT = 1024 * 1024;
 
 /**
  * One in-app terminal: an ssh2 client logged in to the connection's SSH listener with the
@@ -56,6 +58,9 @@ export class TerminalSession {
   private stderrTail = '';
   private waitingFor: string | null = null;
   private ended = false;
+  private early: string[] = [];
+  private earlyLength = 0;
+  private size: { cols: number; rows: number };
   private readonly seen: TerminalObservation = {
     closedByUser: false,
     openFailure: null,
@@ -68,6 +73,7 @@ export class TerminalSession {
 
   constructor(private readonly o: TerminalSessionOptions) {
     this.window = new FlowWindow(o.flowWindowBytes);
+    this.size = { cols: o.cols, rows: o.rows };
   }
 
   get id(): string {
@@ -101,7 +107,7 @@ export class TerminalSession {
         return;
       }
       channel = await new Promise<ClientChannel>((resolve, reject) => {
-        client.shell({ term: 'xterm-256color', cols: this.o.cols, rows: this.o.rows, width: 0, height: 0 }, (err, stream) => (err ? reject(err) : resolve(stream)));
+        client.shell({ term: 'xterm-256color', cols: this.size.cols, rows: this.size.rows, width: 0, height: 0 }, (err, stream) => (err ? reject(err) : resolve(stream)));
       });
     } catch (err) {
       this.seen.openFailure = `the terminal could not be opened: ${(err as Error).message}`;
@@ -138,14 +144,24 @@ export class TerminalSession {
       this.finish();
     });
     this.o.emit({ kind: 'opened', terminalId: this.o.id, recorded: true });
+    for (const data of this.early) channel.write(data);
+    this.early = [];
   }
 
+  /** Keystrokes typed while the shell is still opening are kept for it, in order. */
   input(data: string): void {
-    if (this.channel === null || this.ended) return;
-    this.channel.write(data);
+    if (this.ended) return;
+    if (this.channel !== null) {
+      this.channel.write(data);
+      return;
+    }
+    if (this.earlyLength + data.length > MAX_EARLY_INPUT) throw new RangeError('the terminal is still opening; wait for it before typing more');
+    this.early.push(data);
+    this.earlyLength += data.length;
   }
 
   resize(cols: number, rows: number): void {
+    this.size = { cols, rows };
     this.channel?.setWindow(rows, cols, 0, 0);
   }
 

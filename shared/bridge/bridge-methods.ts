@@ -1,6 +1,19 @@
 import { z } from 'zod';
 import { approvalRequestSchema } from '../api/approvals.ts';
 import { auditSearchPageSchema, auditSearchQuerySchema, auditVerifySchema } from '../api/audit.ts';
+import {
+  policyDiffParamsSchema,
+  policyDiffResultSchema,
+  policyHistoryResultSchema,
+  recordingDownloadParamsSchema,
+  recordingDownloadResultSchema,
+  sessionTimelineParamsSchema,
+  sessionTimelineSchema,
+  updatePolicyParamsSchema,
+  updatePolicyResultSchema,
+  validatePolicyParamsSchema,
+  validatePolicyResultSchema,
+} from './admin-bridge.ts';
 import { approvalIdParamsSchema, decideParamsSchema, inboxResultSchema, notificationSchema } from './approvals-bridge.ts';
 import {
   connectionListParamsSchema,
@@ -63,6 +76,16 @@ export const bridgeMethods = {
    * /v1/recordings (e.g. `search?q=ls`, `<id>/screen?t=5000`); the broker adds the token.
    */
   'recordings.get': { params: z.object({ path: z.string().regex(/^[A-Za-z0-9_./?=&%:-]*$/).max(2000) }), result: z.unknown() },
+  /** The `.cast` file or the evidence bundle (tar) of one recording, base64; refused over 200 MB. */
+  'recordings.download': { params: recordingDownloadParamsSchema, result: recordingDownloadResultSchema },
+  /** A query session's statements in order, with decision, rule, duration, rows, masking and approvals. */
+  'audit.sessionTimeline': { params: sessionTimelineParamsSchema, result: sessionTimelineSchema },
+
+  'admin.policyHistory': { params: connectionNameParamsSchema, result: policyHistoryResultSchema },
+  'admin.policyDiff': { params: policyDiffParamsSchema, result: policyDiffResultSchema },
+  /** Checked in the broker with the same parser the server uses: nothing is sent. */
+  'admin.validatePolicy': { params: validatePolicyParamsSchema, result: validatePolicyResultSchema },
+  'admin.updatePolicy': { params: updatePolicyParamsSchema, result: updatePolicyResultSchema },
 } as const;
 
 export type BridgeMethod = keyof typeof bridgeMethods;

@@ -72,6 +72,11 @@ export class BridgeWsClient {
     });
   }
 
+  /** Flow control: tells the broker the renderer has consumed `bytes` more of `stream` (a terminal id). */
+  ack(stream: string, bytes: number): void {
+    this.ws.send(JSON.stringify({ type: 'ack', stream, bytes }));
+  }
+
   /** Events of one kind received so far (optionally since index `from` of `events`). */
   eventsOf<E extends BridgeEventName>(event: E, from = 0): BridgeEventData<E>[] {
     return this.events.slice(from).filter((e) => e.event === event).map((e) => e.data as BridgeEventData<E>);
