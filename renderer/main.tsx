@@ -1,3 +1,5 @@
+// First: it must configure zod before any module below builds a schema.
+import './zod-jitless.ts';
 import '@mantine/core/styles.css';
 import './app.css';
 import { MantineProvider, createTheme } from '@mantine/core';
