@@ -66,14 +66,14 @@ export class RecordingSpoolFile {
   /** Writes one line; false if the spool has failed (now or before). */
   append(line: string): boolean {
     if (this.failure !== undefined || this.fd === undefined) return false;
-    const bytes = Buffer.from(line, 'utf8');
+    let written: number;
     try {
-      writeFully(this.fd, bytes);
+      written = writeLine(this.fd, line);
     } catch (err) {
       this.failure = err instanceof Error ? err : new Error(String(err));
       return false;
     }
-    this.unsynced += bytes.length;
+    this.unsynced += written;
     if (this.unsynced >= this.syncEveryBytes) void this.sync();
     else this.scheduleSync();
     return true;
@@ -120,6 +120,19 @@ export class RecordingSpoolFile {
     // Nothing is lost if the process exits first: written lines are in the page cache.
     this.syncTimer.unref();
   }
+}
+
+/**
+ * Writes a line's UTF-8 bytes; answers how many. The string goes to write(2) as it is: a Buffer
+ * copy of every line costs more than the write itself when output is bulky (binary output
+ * escapes to six bytes a byte). A short write, which a regular file hardly ever does, goes on
+ * from where it stopped.
+ */
+function writeLine(fd: number, line: string): number {
+  const length = Buffer.byteLength(line, 'utf8');
+  const written = writeSync(fd, line, null, 'utf8');
+  if (written < length) writeFully(fd, Buffer.from(line, 'utf8').subarray(written));
+  return length;
 }
 
 function writeFully(fd: number, bytes: Buffer): void {

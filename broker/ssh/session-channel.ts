@@ -334,7 +334,12 @@ export class SessionChannel {
     });
     // The remote's EOF is not passed on by itself: ssh2 cannot send exit-status after EOF,
     // and sshd sends its EOF before the status. At close the client gets the status, then EOF.
-    upstream.once('close', () => void this.upstreamClosed(client, upstream));
+    upstream.once('close', (code?: number | null, signal?: string, dump?: boolean, desc?: string) => {
+      // A command that ends at once (`ssh host true`) can have its exit-status read together with
+      // the exec's reply, before these listeners exist; ssh2 repeats the status on close.
+      if (this.exit === null && code !== undefined) this.exit = code === null ? { code: null, signal, dump, desc } : { code };
+      void this.upstreamClosed(client, upstream);
+    });
   }
 
   /** Runs the SFTP tap; a stream it cannot follow stops the transfer (false: drop the chunk). */
