@@ -4,6 +4,7 @@ import type { ApprovalRequest } from '../../../shared/api/approvals.ts';
 import { useBridge } from '../../bridge/bridge-react.tsx';
 import { Countdown } from '../../ui/Countdown.tsx';
 import { ReadOnlySql } from '../../ui/ReadOnlySql.tsx';
+import { useRoleActions } from '../roles/use-role-actions.ts';
 import { canDecide } from './approval-inbox.ts';
 import { approvalProgress, approverWords, scopeClass, stateLabel } from './approval-wording.ts';
 import { stateColor } from './ApprovalsView.tsx';
@@ -14,7 +15,9 @@ export function ApprovalDetail({ request, mine, onChanged }: { request: Approval
   const [comment, setComment] = useState('');
   const [busy, setBusy] = useState<'approve' | 'deny' | 'cancel' | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const decidable = canDecide(request);
+  const actions = useRoleActions();
+  // Auditors never decide, whatever the server would say about this one request.
+  const decidable = canDecide(request) && actions.decideRequests;
   const progress = approvalProgress(request);
 
   const decide = async (decision: 'approve' | 'deny') => {

@@ -5,11 +5,13 @@ import type { ConnectionView, LocalPort } from '../../../shared/bridge/connectio
 import { useBridge, useLinkStatus } from '../../bridge/bridge-react.tsx';
 import { formatHashRoute } from '../app-shell/hash-route.ts';
 import { navigate } from '../app-shell/use-hash-route.ts';
+import { useRoleActions } from '../roles/use-role-actions.ts';
 import { LocalPortModal } from './LocalPortModal.tsx';
 
 /** The connections I may use, what their policy does in plain words, and the two ways in. */
 export function ConnectionsView() {
   const client = useBridge();
+  const actions = useRoleActions();
   const link = useLinkStatus();
   const [search, setSearch] = useState('');
   const [q] = useDebouncedValue(search.trim(), 200);
@@ -110,10 +112,16 @@ export function ConnectionsView() {
                     </Badge>
                   )}
                 </Group>
+                {actions.openConnections && (
                 <Group gap="xs">
                   {connection.kind === 'postgres' && (
                     <Button size="xs" onClick={() => navigate(formatHashRoute(['query'], { open: connection.name }))} data-testid="open-in-query">
                       Open in query pane
+                    </Button>
+                  )}
+                  {connection.kind === 'ssh' && (
+                    <Button size="xs" onClick={() => navigate(formatHashRoute(['terminals'], { open: connection.name }))} data-testid="open-terminal">
+                      Open terminal
                     </Button>
                   )}
                   <Button size="xs" variant="default" onClick={() => void openLocalPort(connection.name)} loading={busy === connection.name} data-testid="open-local-port">
@@ -125,6 +133,7 @@ export function ConnectionsView() {
                     </Button>
                   )}
                 </Group>
+                )}
               </Group>
               {connection.description && <Text size="sm">{connection.description}</Text>}
               <Text size="xs" c="dimmed">
