@@ -14,7 +14,9 @@ export class ApprovalNotifier {
   constructor(private readonly mySubject: string) {}
 
   notificationFor(request: ApprovalRequest): AppNotification | null {
-    const key = `${request.id}:${request.state}`;
+    // An approved statement is redeemed at once, so a subscriber may first hear of it as
+    // `executed`: both are the same news to the requester, announced once.
+    const key = `${request.id}:${request.state === 'executed' ? 'approved' : request.state}`;
     if (this.announced.has(key)) return null;
     const notification = this.compose(request);
     if (notification !== null) {
@@ -33,6 +35,7 @@ export class ApprovalNotifier {
     }
     switch (request.state) {
       case 'approved':
+      case 'executed':
         return { title: `Approved on ${request.connection}`, body: `${decidersOf(request, 'approve')} approved ${whatOf(request)}`, deepLink };
       case 'denied': {
         const denial = [...request.decisions].reverse().find((d) => d.decision === 'deny');
@@ -43,7 +46,6 @@ export class ApprovalNotifier {
         return { title: `Request expired on ${request.connection}`, body: `Nobody decided ${whatOf(request)} in time; it counts as denied`, deepLink };
       case 'pending':
       case 'cancelled':
-      case 'executed':
         return null;
       default:
         return request.state satisfies never;

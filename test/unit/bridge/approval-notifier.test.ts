@@ -51,4 +51,13 @@ describe('ApprovalNotifier', () => {
     expect(alice.notificationFor(request({ id: 'req-5', state: 'expired' }))?.body).toContain('counts as denied');
     expect(alice.notificationFor(request({ id: 'req-6', state: 'cancelled' }))).toBeNull();
   });
+
+  it('announces an approval once, whether the requester first hears "approved" or, after the redeem, "executed"', () => {
+    const alice = new ApprovalNotifier('alice-sub');
+    const approvedBy = { decisions: [{ approver: 'b', approverName: 'bob', decision: 'approve' as const, comment: '', at: 'x' }] };
+    expect(alice.notificationFor(request({ id: 'req-7', state: 'executed', ...approvedBy }))).toMatchObject({ title: 'Approved on crm', body: expect.stringContaining('bob approved') });
+    expect(alice.notificationFor(request({ id: 'req-7', state: 'approved', ...approvedBy }))).toBeNull();
+    expect(alice.notificationFor(request({ id: 'req-8', state: 'approved', ...approvedBy }))?.title).toBe('Approved on crm');
+    expect(alice.notificationFor(request({ id: 'req-8', state: 'executed', ...approvedBy }))).toBeNull();
+  });
 });
