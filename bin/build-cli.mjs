@@ -1,13 +1,16 @@
 // Bundles the CLI into dist/gatehouse.mjs (plus lazily loaded chunks) (npm packages stay external) and copies the server's
 // SQL migrations next to it, where the bundled migrate code looks for them.
 import { build } from 'esbuild';
-import { cpSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
-rmSync(join(root, 'dist'), { recursive: true, force: true });
+// Only the CLI's own output: dist/renderer (vite's) lives next to it and must survive.
 mkdirSync(join(root, 'dist'), { recursive: true });
+for (const name of readdirSync(join(root, 'dist'))) {
+  if (/^(gatehouse|chunk-[A-Z0-9]+)\.mjs(\.map)?$/.test(name) || name === 'migrations') rmSync(join(root, 'dist', name), { recursive: true, force: true });
+}
 cpSync(join(root, 'server', 'store', 'migrations'), join(root, 'dist', 'migrations'), { recursive: true });
 await build({
   entryPoints: [join(root, 'bin', 'gatehouse-main.ts')],
