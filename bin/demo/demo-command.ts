@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { DEMO_POSTGRES_TARGETS } from './demo-postgres-target.ts';
 import type { RunningDemo } from './start-demo.ts';
 
 interface DemoFlags {
@@ -6,6 +7,7 @@ interface DemoFlags {
   reset?: boolean;
   open: boolean;
   sshTarget: string;
+  postgresTarget: string;
   json?: boolean;
 }
 
@@ -25,11 +27,14 @@ export function registerDemoCommand(program: Command): void {
     .option('--reset', 'delete the demo data first and start clean')
     .option('--no-open', 'open no app window or browser; print the address instead')
     .option('--ssh-target <kind>', 'the demo SSH target: auto (a real sshd when possible), sshd, or builtin (an ssh2 server with a small shell)', 'auto')
+    .option('--postgres-target <kind>', 'the demo PostgreSQL target: auto (a real PostgreSQL cluster when installed, else embedded PGlite), cluster, or pglite', 'auto')
     .option('--json', 'print one JSON line with the addresses instead of the guide')
     .action(async (flags: DemoFlags) => {
       process.title = 'gatehouse demo';
       const sshTarget = SSH_TARGETS.find((kind) => kind === flags.sshTarget);
       if (sshTarget === undefined) throw new Error(`--ssh-target must be one of ${SSH_TARGETS.join(', ')}`);
+      const postgresTarget = DEMO_POSTGRES_TARGETS.find((kind) => kind === flags.postgresTarget);
+      if (postgresTarget === undefined) throw new Error(`--postgres-target must be one of ${DEMO_POSTGRES_TARGETS.join(', ')}`);
       const { startDemo } = await import('./start-demo.ts');
 
       let demo: RunningDemo | null = null;
@@ -58,6 +63,7 @@ export function registerDemoCommand(program: Command): void {
         reset: flags.reset === true,
         open: flags.open,
         ssh: sshTarget,
+        postgres: postgresTarget,
         onProgress: (line) => process.stderr.write(`${line}\n`),
       });
       if (interrupted) {

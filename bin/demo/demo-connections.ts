@@ -11,7 +11,7 @@ import { DEMO_ANALYST_GROUP, DEMO_POSTGRES_CONNECTION, DEMO_POSTGRES_POLICY, DEM
  */
 
 export interface DemoTargets {
-  postgres: { host: string; port: number; database: string; user: string; password: string; caPem: string };
+  postgres: { host: string; port: number; database: string; user: string; password: string; sslmode: 'verify-full' | 'disable'; caPem: string | null };
   ssh: { host: string; port: number; user: string; hostKey: string; privateKeyPem: string };
 }
 
@@ -27,8 +27,9 @@ export function demoConnectionSpecs(targets: DemoTargets): ConnectionCreate[] {
     port: targets.postgres.port,
     database: targets.postgres.database,
     user: targets.postgres.user,
-    sslmode: 'verify-full',
+    sslmode: targets.postgres.sslmode,
     caPem: targets.postgres.caPem,
+    // The cluster and the PGlite wire server both authenticate with SCRAM.
     requireAuth: ['scram-sha-256'],
   };
   const sshTarget: SshTarget = { host: targets.ssh.host, port: targets.ssh.port, user: targets.ssh.user, hostKey: targets.ssh.hostKey };

@@ -14,7 +14,8 @@ export interface DemoDatabaseTarget {
   database: string;
   user: string;
   password: string;
-  caPem: string;
+  /** null: no TLS (the embedded PGlite target, on loopback). */
+  caPem: string | null;
 }
 
 export interface SeedOutcome {
@@ -74,7 +75,7 @@ export function demoClientConfig(target: DemoDatabaseTarget): pg.ClientConfig {
     database: target.database,
     user: target.user,
     password: target.password,
-    ssl: { ca: target.caPem },
+    ssl: target.caPem === null ? false : { ca: target.caPem },
     connectionTimeoutMillis: 10_000,
   };
 }

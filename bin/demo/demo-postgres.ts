@@ -12,11 +12,8 @@ import { ensureDemoTls } from './demo-tls.ts';
 
 /**
  * The demo's target database: a real PostgreSQL cluster of its own (TLS, SCRAM passwords,
- * 127.0.0.1 only) kept in the demo data dir, so a restart finds the same data.
- *
- * PGlite served over the wire would be the fallback without PostgreSQL, but its socket server
- * (@electric-sql/pglite-socket) is not among this build's packages, so without PostgreSQL the
- * demo stops with a message saying what to install.
+ * 127.0.0.1 only) kept in the demo data dir, so a restart finds the same data. Without
+ * PostgreSQL, embedded PGlite stands in (demo-pglite.ts; the choice is in demo-database-choice.ts).
  */
 
 export const DEMO_DATABASE = 'shop';
@@ -31,18 +28,24 @@ export class PostgresUnavailableError extends Error {
 }
 
 export interface DemoPostgres {
+  /** cluster: a real PostgreSQL server process; pglite: embedded PGlite served by this process. */
+  kind: 'cluster' | 'pglite';
   host: string;
   port: number;
   database: string;
   /** The role the demo connection leases; owner of the demo tables. */
   user: string;
   password: string;
-  /** The CA the server certificate chains to (the connection uses sslmode verify-full). */
-  caPem: string;
+  /** verify-full against `caPem` for the cluster; PGlite speaks no TLS (loopback only). */
+  sslmode: 'verify-full' | 'disable';
+  /** The CA the server certificate chains to; null without TLS. */
+  caPem: string | null;
   /** e.g. "PostgreSQL 15 (/usr/lib/postgresql/15/bin)". */
   description: string;
+  /** Where the database files are. */
   clusterDir: string;
-  pid: number;
+  /** The postmaster; null when the database is served by this process (PGlite). */
+  pid: number | null;
   logFile: string;
   /** Fast shutdown (SIGINT), by PID. */
   stop(): Promise<void>;
@@ -226,8 +229,8 @@ export async function startDemoPostgres(dataDir: string, state: DemoState, env: 
   if (binaries === null) {
     throw new PostgresUnavailableError(
       'the demo needs PostgreSQL for its target database, and none is installed (no initdb/postgres under /usr/lib/postgresql or on PATH). ' +
-        'Install it (Debian/Ubuntu: apt install postgresql; macOS: brew install postgresql) and run the demo again. ' +
-        'Embedded PGlite cannot stand in: its wire server (@electric-sql/pglite-socket) is not installed in this build.',
+        'Install it (Debian/Ubuntu: apt install postgresql; macOS: brew install postgresql) and run the demo again, ' +
+        'or use embedded PGlite instead (--postgres-target pglite, or auto).',
     );
   }
   const user = await clusterOsUser();
@@ -268,11 +271,13 @@ export async function startDemoPostgres(dataDir: string, state: DemoState, env: 
       }
       state.ports.postgres = port;
       return {
+        kind: 'cluster',
         host: DEMO_HOST,
         port,
         database: DEMO_DATABASE,
         user: DEMO_APP_ROLE,
         password: appPassword,
+        sslmode: 'verify-full',
         caPem: tls.caPem,
         description: binaries.description,
         clusterDir,

@@ -7,7 +7,7 @@ import { z } from 'zod';
 /**
  * What the demo remembers between runs, in `<data dir>/demo-state.json` (0600: it holds the
  * demo database's passwords). Everything else that must survive a restart lives in files
- * next to it: the server's embedded store, the PostgreSQL cluster, the SSH keys.
+ * next to it: the server's embedded store, the PostgreSQL cluster or PGlite database, the SSH keys.
  */
 
 const portSchema = z.number().int().min(1).max(65535);
@@ -24,6 +24,8 @@ export const demoStateSchema = z.object({
       appPassword: z.string().min(1),
     })
     .optional(),
+  /** The embedded PGlite target (machines without PostgreSQL); its files are in `<data dir>/pglite`. */
+  pglite: z.object({ appPassword: z.string().min(1) }).optional(),
 });
 export type DemoState = z.infer<typeof demoStateSchema>;
 

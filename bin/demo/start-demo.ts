@@ -3,12 +3,13 @@ import { startDemoApp } from './demo-app.ts';
 import type { DemoAppKind } from './demo-app.ts';
 import { ensureDemoConnections } from './demo-connections.ts';
 import type { DemoConnectionsOutcome } from './demo-connections.ts';
+import { startChosenDemoDatabase } from './demo-database-choice.ts';
 import { seedDemoDatabase } from './demo-database-seed.ts';
 import { demoUserGuides, renderDemoSummary } from './demo-guide.ts';
 import type { DemoUserGuide } from './demo-guide.ts';
 import { rememberUiPid, stopDemoLeftovers } from './demo-leftovers.ts';
 import { lockDemoDataDir } from './demo-lock.ts';
-import { startDemoPostgres } from './demo-postgres.ts';
+import type { DemoPostgresTarget } from './demo-postgres-target.ts';
 import { gatehouseRoot } from './demo-repo-root.ts';
 import { startDemoServer } from './demo-server.ts';
 import { signInDemoUser } from './demo-sign-in.ts';
@@ -33,6 +34,8 @@ export interface DemoOptions {
   app?: boolean;
   /** Which SSH target; default 'auto' (sshd when usable). */
   ssh?: 'auto' | DemoSshMode;
+  /** Which PostgreSQL target; default 'auto' (a real cluster when PostgreSQL is installed, else embedded PGlite). */
+  postgres?: DemoPostgresTarget;
   /** The server's log level (its log goes to `<data dir>/server.log`). Default info. */
   logLevel?: string;
   /** Progress lines while starting. */
@@ -46,14 +49,18 @@ export interface RunningDemo {
   uiUrl: string | null;
   app: { kind: DemoAppKind; note: string; pid: number | null };
   postgres: {
+    /** cluster: a real PostgreSQL server; pglite: embedded PGlite served over the wire by this process. */
+    kind: 'cluster' | 'pglite';
     host: string;
     port: number;
     database: string;
     /** The role the demo connection leases (its password is never handed out). */
     user: string;
     description: string;
+    /** Where the database files are. */
     clusterDir: string;
-    pid: number;
+    /** The postmaster; null for PGlite, which this process serves. */
+    pid: number | null;
     /** true: the shop data was loaded on this start (first run, or after --reset). */
     loaded: boolean;
     customers: number;
@@ -107,15 +114,16 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     for (const leftover of await stopDemoLeftovers(dataDir, state.postgres?.clusterDir)) progress(`Stopped ${leftover}, left running by an earlier demo that was killed`);
     progress('Starting the demo PostgreSQL, the demo SSH target and the server…');
     const [postgresStart, sshStart, serverStart] = await Promise.allSettled([
-      startDemoPostgres(dataDir, state),
+      startChosenDemoDatabase(dataDir, state, options.postgres ?? 'auto'),
       startDemoSsh(dataDir, { prefer: options.ssh ?? 'auto', rememberedPort: state.ports.ssh }),
       startDemoServer(dataDir, state.ports.server, options.logLevel ?? 'info'),
     ]);
     // Whatever did start is stopped again if anything else failed.
-    if (postgresStart.status === 'fulfilled') stoppers.push(postgresStart.value.stop);
+    if (postgresStart.status === 'fulfilled') stoppers.push(postgresStart.value.database.stop);
     if (sshStart.status === 'fulfilled') stoppers.push(sshStart.value.stop);
     if (serverStart.status === 'fulfilled') stoppers.push(serverStart.value.stop);
-    const postgres = valueOf(postgresStart);
+    const { database: postgres, fallbackReason } = valueOf(postgresStart);
+    if (fallbackReason !== null) progress(`Using embedded PGlite for the demo database: ${fallbackReason}`);
     const ssh = valueOf(sshStart);
     const server = valueOf(serverStart);
     state.ports = { ...state.ports, server: server.port, postgres: postgres.port, ssh: ssh.port };
@@ -127,7 +135,15 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     progress('Creating the demo connections as dave (admin)…');
     const dave = await signInDemoUser(server.url, 'dave');
     const connections = await ensureDemoConnections(server.url, dave.accessToken, {
-      postgres: { host: postgres.host, port: postgres.port, database: postgres.database, user: postgres.user, password: postgres.password, caPem: postgres.caPem },
+      postgres: {
+        host: postgres.host,
+        port: postgres.port,
+        database: postgres.database,
+        user: postgres.user,
+        password: postgres.password,
+        sslmode: postgres.sslmode,
+        caPem: postgres.caPem,
+      },
       ssh: { host: ssh.host, port: ssh.port, user: ssh.user, hostKey: ssh.hostKey, privateKeyPem: ssh.privateKeyPem },
     });
 
@@ -161,7 +177,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       devIdpIssuer: server.devIdpIssuer,
       uiUrl: app.url,
       appNote: app.note,
-      postgresNote: `${postgres.host}:${postgres.port}/${postgres.database}, ${seeded.customers} customers and ${seeded.orders} orders${seeded.loaded ? ' (just loaded)' : ''}; ${postgres.description}, PID ${postgres.pid}`,
+      postgresNote:
+        `${postgres.host}:${postgres.port}/${postgres.database}, ${seeded.customers} customers and ${seeded.orders} orders${seeded.loaded ? ' (just loaded)' : ''}; ` +
+        (postgres.pid === null ? postgres.description : `${postgres.description}, PID ${postgres.pid}`) +
+        (fallbackReason === null ? '' : ' (no usable PostgreSQL installation here)'),
       sshNote: `${ssh.user}@${ssh.host}:${ssh.port}; ${ssh.note}`,
       connectionsNote:
         Object.entries(connections)
@@ -178,6 +197,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       uiUrl: app.url,
       app: { kind: app.kind, note: app.note, pid: app.pid },
       postgres: {
+        kind: postgres.kind,
         host: postgres.host,
         port: postgres.port,
         database: postgres.database,

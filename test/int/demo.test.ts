@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,7 +41,11 @@ const connects: RunningConnect[] = [];
 let cli: ChildProcess | undefined;
 
 async function api(user: GatehouseUser, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(`${demo!.serverUrl}${path}`, {
+  return apiAt(demo!.serverUrl, user, method, path, body);
+}
+
+async function apiAt(serverUrl: string, user: GatehouseUser, method: string, path: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${serverUrl}${path}`, {
     method,
     headers: { authorization: `Bearer ${user.tokens.accessToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -50,8 +54,8 @@ async function api(user: GatehouseUser, method: string, path: string, body?: unk
   return { status: response.status, body: text === '' ? null : (JSON.parse(text) as unknown) };
 }
 
-async function signIn(name: string): Promise<GatehouseUser> {
-  const user = await signInUser(demo!.serverUrl, name);
+async function signIn(name: string, serverUrl = demo!.serverUrl): Promise<GatehouseUser> {
+  const user = await signInUser(serverUrl, name);
   users.push(user);
   return user;
 }
@@ -85,7 +89,7 @@ async function stopDemo(): Promise<void> {
   demo = undefined;
   await running?.stop();
   if (running !== undefined) {
-    expect(isRunning(running.postgres.pid)).toBe(false);
+    if (running.postgres.pid !== null) expect(isRunning(running.postgres.pid)).toBe(false);
     if (running.ssh.pid !== null) expect(isRunning(running.ssh.pid)).toBe(false);
     expect(await fetch(`${running.serverUrl}/healthz`).then(() => 'up', () => 'down')).toBe('down');
   }
@@ -117,6 +121,38 @@ async function sshThrough(ready: SshReadyLine, user: string, command: string): P
   ]);
 }
 
+interface CliDemo {
+  child: ChildProcess;
+  ready: Omit<RunningDemo, 'stop' | 'summary'>;
+  exited: Promise<number | null>;
+  stderr(): string;
+}
+
+/** `gatehouse demo --json` in the foreground, as a person runs it, up to its ready line. */
+async function startCliDemo(args: string[]): Promise<CliDemo> {
+  const child = spawn(process.execPath, [gatehouseBin, 'demo', '--no-open', '--json', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  trackChild(child, 'gatehouse demo');
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const deadline = Date.now() + 90_000;
+  while (!out.includes('\n') && child.exitCode === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+  expect(out, err).toContain('\n');
+  const ready = JSON.parse(out.slice(0, out.indexOf('\n'))) as Omit<RunningDemo, 'stop' | 'summary'>;
+  return { child, ready, exited, stderr: () => err };
+}
+
+/** SIGINT, not the support code's SIGKILL: the demo must get to stop its database and sshd. */
+async function interruptCliDemo(child: ChildProcess | undefined): Promise<void> {
+  if (child === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  process.kill(child.pid!, 'SIGINT');
+  await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+  await stopChild(child);
+}
+
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-demo-test-'));
   scratch = await mkdtemp(join(tmpdir(), 'gatehouse-demo-scratch-'));
@@ -124,13 +160,7 @@ beforeAll(async () => {
 }, 150_000);
 
 afterAll(async () => {
-  // SIGINT, not the support code's SIGKILL: the demo must get to stop its database and sshd.
-  if (cli !== undefined && cli.exitCode === null && cli.signalCode === null) {
-    const exited = new Promise((resolve) => cli!.once('exit', resolve));
-    process.kill(cli.pid!, 'SIGINT');
-    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
-    await stopChild(cli);
-  }
+  await interruptCliDemo(cli);
   for (const connect of connects) await connect.stop();
   await demo?.stop();
   for (const user of users) await user.remove();
@@ -144,7 +174,8 @@ describe('gatehouse demo', () => {
   it('starts the server, the shop database, the SSH target and the connections, and says who to sign in as', async () => {
     const running = demo!;
     expect((await fetch(`${running.serverUrl}/healthz`)).status).toBe(200);
-    expect(running.postgres).toMatchObject({ loaded: true, customers: 5_000, orders: 20_000, database: 'shop' });
+    // PostgreSQL is installed here, so 'auto' runs a real cluster.
+    expect(running.postgres).toMatchObject({ kind: 'cluster', loaded: true, customers: 5_000, orders: 20_000, database: 'shop' });
     expect(running.connections).toEqual({ 'demo-postgres': 'created', 'demo-ssh': 'created' });
     expect(running.users.map((u) => [u.username, u.password, u.role])).toEqual([
       ['alice', 'alice-password', 'analyst'],
@@ -338,28 +369,122 @@ describe('gatehouse demo', () => {
 
   it('`gatehouse demo` runs the same in the foreground and Ctrl-C stops every process it started', async () => {
     await stopDemo();
-    const child = spawn(process.execPath, [gatehouseBin, 'demo', '--no-open', '--json', '--data-dir', dataDir], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    trackChild(child, 'gatehouse demo');
+    const started = await startCliDemo(['--data-dir', dataDir]);
+    const { child, ready } = started;
     cli = child;
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const deadline = Date.now() + 90_000;
-    while (!out.includes('\n') && child.exitCode === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(out, err).toContain('\n');
-    const ready = JSON.parse(out.slice(0, out.indexOf('\n'))) as Omit<RunningDemo, 'stop' | 'summary'>;
     expect(ready.connections).toEqual({ 'demo-postgres': 'kept', 'demo-ssh': 'kept' });
-    expect(ready.postgres).toMatchObject({ loaded: false, customers: 5_000 });
-    expect(isRunning(ready.postgres.pid)).toBe(true);
+    expect(ready.postgres).toMatchObject({ kind: 'cluster', loaded: false, customers: 5_000 });
+    const postmaster = ready.postgres.pid!;
+    expect(isRunning(postmaster)).toBe(true);
     expect((await fetch(`${ready.serverUrl}/healthz`)).status).toBe(200);
 
     process.kill(child.pid!, 'SIGINT');
-    expect(await exited).toBe(0);
-    expect(err).toContain('Stopping the demo');
-    expect(isRunning(ready.postgres.pid)).toBe(false);
+    expect(await started.exited).toBe(0);
+    expect(started.stderr()).toContain('Stopping the demo');
+    expect(isRunning(postmaster)).toBe(false);
     if (ready.ssh.pid !== null) expect(isRunning(ready.ssh.pid)).toBe(false);
     if (ready.app.pid !== null) expect(isRunning(ready.app.pid)).toBe(false);
+  });
+});
+
+describe('gatehouse demo on embedded PGlite (for machines without PostgreSQL)', () => {
+  let pgliteDataDir: string;
+  let running: RunningDemo | undefined;
+  let restarted: ChildProcess | undefined;
+  const pgliteConnects: RunningConnect[] = [];
+  let alice: GatehouseUser;
+  let statusAfterApproval: string;
+
+  beforeAll(async () => {
+    pgliteDataDir = await mkdtemp(join(tmpdir(), 'gatehouse-demo-pglite-'));
+    running = await startDemo({ dataDir: pgliteDataDir, open: false, app: false, ssh: 'builtin', postgres: 'pglite' });
+  }, 150_000);
+
+  afterAll(async () => {
+    await interruptCliDemo(restarted);
+    for (const connect of pgliteConnects) await connect.stop();
+    await running?.stop();
+    await rm(pgliteDataDir, { recursive: true, force: true });
+  });
+
+  function maskedEmail(id: number): string {
+    const email = expected.customers[id - 1]!.email;
+    return `${email[0]}***@${email.split('@')[1]}`;
+  }
+
+  it('serves the shop data from PGlite over the wire, says so, and points demo-postgres at it', async () => {
+    const demoNow = running!;
+    expect(demoNow.postgres).toMatchObject({ kind: 'pglite', pid: null, loaded: true, customers: 5_000, orders: 20_000, database: 'shop', user: 'shop_app' });
+    expect(demoNow.summary).toMatch(/PostgreSQL {2}127\.0\.0\.1:\d+\/shop, 5000 customers .*embedded PGlite [\d.]+ \(PostgreSQL \d+/);
+    const dave = await signIn('dave', demoNow.serverUrl);
+    const summary = connectionSummarySchema.parse((await apiAt(demoNow.serverUrl, dave, 'GET', '/v1/connections/demo-postgres')).body);
+    expect(summary.target).toEqual({ host: '127.0.0.1', port: demoNow.postgres.port, database: 'shop', user: 'shop_app', sslmode: 'disable', caPem: null, requireAuth: ['scram-sha-256'] });
+  });
+
+  it('alice sees masked e-mails through gatehouse connect, inside a transaction too; her write runs once bob approves', async () => {
+    const demoNow = running!;
+    alice = await signIn('alice', demoNow.serverUrl);
+    const bob = await signIn('bob', demoNow.serverUrl);
+    const connect = await startConnect('demo-postgres', ['--audit-spool', join(scratch, 'pglite-alice-spool')], alice.env);
+    pgliteConnects.push(connect);
+
+    // First statement of this broker: its catalog lookups run while alice's transaction is open
+    // in PGlite's only backend.
+    const inTransaction = await runPsql(connect.url, ['-At', '-q'], { input: 'begin;\nselect email from customers where id = 4;\ncommit;\n' });
+    expect(inTransaction.stderr).toBe('');
+    expect(inTransaction.stdout.trim()).toBe(maskedEmail(4));
+    // The wire server's log says the lookups did run inside that transaction (lines are written asynchronously).
+    const interleaved = /batch run read-only inside connection \d+'s open transaction/;
+    let wireLog = '';
+    for (let attempt = 0; attempt < 20 && !interleaved.test(wireLog); attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+      wireLog = await readFile(join(pgliteDataDir, 'pglite-wire.log'), 'utf8');
+    }
+    expect(wireLog).toMatch(interleaved);
+
+    const rows = (await psqlAs(connect, 'select id, email from customers where id in (2, 3) order by id')).split('\n');
+    expect(rows).toEqual([`2|${maskedEmail(2)}`, `3|${maskedEmail(3)}`]);
+    expect(rows.join('\n')).not.toContain(expected.customers[1]!.email);
+
+    const held = startPsql(connect.url, "update orders set status = 'cancelled' where id = 1");
+    const requestId = (await held.waitForStderr(REQUEST_ID))[1]!;
+    expect(held.child.exitCode).toBeNull();
+    // Still held: the row is unchanged until bob decides.
+    expect(await psqlAs(connect, 'select status from orders where id = 1')).toBe(expected.orders[0]!.status);
+    const decided = await apiAt(demoNow.serverUrl, bob, 'POST', `/v1/approvals/${requestId}/decision`, { decision: 'approve', comment: 'pglite demo test' });
+    expect(decided.status).toBe(200);
+    const done = await held.done;
+    expect(done.code, done.stderr).toBe(0);
+    expect(done.stdout.trim()).toBe('UPDATE 1');
+    statusAfterApproval = await psqlAs(connect, 'select status from orders where id = 1');
+    expect(statusAfterApproval).toBe('cancelled');
+    expect(expected.orders[0]!.status).not.toBe('cancelled');
+  });
+
+  it('keeps the data across a restart, through `gatehouse demo --postgres-target pglite`', async () => {
+    for (const connect of pgliteConnects.splice(0)) await connect.stop();
+    const before = running!;
+    running = undefined;
+    await before.stop();
+    expect(await fetch(`${before.serverUrl}/healthz`).then(() => 'up', () => 'down')).toBe('down');
+
+    const started = await startCliDemo(['--data-dir', pgliteDataDir, '--postgres-target', 'pglite', '--ssh-target', 'builtin']);
+    restarted = started.child;
+    const { ready } = started;
+    expect(ready.postgres).toMatchObject({ kind: 'pglite', pid: null, port: before.postgres.port, loaded: false, customers: 5_000, orders: 20_000 });
+    expect(ready.connections).toEqual({ 'demo-postgres': 'kept', 'demo-ssh': 'kept' });
+    await alice.relogin(ready.serverUrl);
+    const connect = await startConnect('demo-postgres', ['--audit-spool', join(scratch, 'pglite-alice-spool-2')], alice.env);
+    pgliteConnects.push(connect);
+    expect(await psqlAs(connect, 'select status from orders where id = 1')).toBe(statusAfterApproval);
+    expect(await psqlAs(connect, 'select email from customers where id = 2')).toBe(maskedEmail(2));
+    await connect.stop();
+    pgliteConnects.splice(0);
+
+    process.kill(restarted.pid!, 'SIGINT');
+    expect(await started.exited).toBe(0);
+    // The wire server went with it.
+    const refused = await runPsql(`postgresql://shop_app@127.0.0.1:${ready.postgres.port}/shop`, ['-c', 'select 1']);
+    expect(refused.stderr).toMatch(/Connection refused/);
   });
 });
