@@ -549,7 +549,10 @@ export class EnforcingSessionPolicy implements SessionPolicy {
           tag.error = { sqlstate: '54000', message };
           return backend.errorResponse({ severity: 'ERROR', code: '54000', message });
         }
-        if (tag !== undefined) tag.statementRows = 0;
+        if (tag !== undefined) {
+          tag.statementRows = 0;
+          tag.rows += rowsWrittenBy(frame.payload);
+        }
         return frame.raw;
       case BackendCode.CopyData:
         if (tag?.copy === null || tag?.copy === undefined) {
@@ -613,4 +616,15 @@ export class EnforcingSessionPolicy implements SessionPolicy {
     }
     this.runtime.spool.append(result).catch((err: unknown) => this.runtime.log.error({ err: (err as Error).message }, 'audit result write failed'));
   }
+}
+
+/**
+ * The rows a write reports in its CommandComplete tag (`UPDATE 3`, `INSERT 0 3`), which the
+ * audit counts as its rows; reads count the DataRows they return instead.
+ */
+function rowsWrittenBy(commandCompletePayload: Buffer): number {
+  const end = commandCompletePayload.indexOf(0);
+  const commandTag = commandCompletePayload.toString('latin1', 0, end < 0 ? commandCompletePayload.length : end);
+  const m = /^(?:INSERT \d+|UPDATE|DELETE|MERGE) (\d+)$/.exec(commandTag);
+  return m === null ? 0 : Number(m[1]);
 }

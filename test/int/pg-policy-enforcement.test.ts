@@ -404,6 +404,23 @@ function fillFileSystem(path: string): void {
   }
 }
 
+describe('rows in the audit', () => {
+  it('counts the rows a write changed, from its command tag, as well as the rows a read returned', async () => {
+    const client = await connect(tmpfsProxy);
+    await client.query('insert into ledger values (1), (2), (3) /* gh-rows-insert */');
+    await client.query('update ledger set amount = amount + 1 where amount < 3 /* gh-rows-update */');
+    expect((await client.query('select amount from ledger where amount > 1 /* gh-rows-select */')).rowCount).toBe(3);
+    await client.query('delete from ledger where amount = 2 /* gh-rows-delete */');
+    await client.end();
+    const events = await spoolEvents(tmpfsSpool);
+    const rowsOf = (marker: string): number | undefined => resultOf(events, statementWith(events, marker)[0]!)[0]?.rows;
+    expect(rowsOf('gh-rows-insert')).toBe(3);
+    expect(rowsOf('gh-rows-update')).toBe(2);
+    expect(rowsOf('gh-rows-select')).toBe(3);
+    expect(rowsOf('gh-rows-delete')).toBe(1);
+  });
+});
+
 describe('a full audit disk', () => {
   it('refuses every statement with 53100 while the spool cannot be written, then recovers', async () => {
     const client = await connect(tmpfsProxy);
