@@ -113,7 +113,7 @@ export async function connectSsh(o: ConnectSshOptions): Promise<RunningSshConnec
   let lease = await o.api.createLease({ connection: o.connection, brokerSessionId });
   const target = sshTargetOf(lease);
   const policy = policyOf(lease);
-  const policyVersion = lease.policy.version;
+  let policyVersion = lease.policy.version;
   // One object the proxy keeps: a renewed lease swaps the credential (and pin) for new sessions.
   const upstream: SshUpstreamConfig = { host: target.host, port: target.port, username: target.user, hostKey: pinOf(lease, target), auth: upstreamAuthOf(lease) };
 
@@ -160,11 +160,9 @@ export async function connectSsh(o: ConnectSshOptions): Promise<RunningSshConnec
     if (proxy.kill(e.sessionId, `${e.reason} (by ${e.by})`)) o.log.warn({ session: e.sessionId, by: e.by, reason: e.reason }, 'session killed from the server');
   });
   events.on('policy.changed', (e) => {
-    if (e.connection !== o.connection) return;
-    // Sessions keep the policy they were checked against; approvals citing it are refused as stale.
-    o.log.warn({ connection: o.connection, running: policyVersion, current: e.version }, 'the policy changed on the server; restart gatehouse connect to enforce the new version');
+    if (e.connection === o.connection) refresh('policy changed');
   });
-  const refresh = (): void => {
+  const refresh = (why: string): void => {
     o.api.createLease({ connection: o.connection, brokerSessionId }).then(
       (fresh) => {
         try {
@@ -173,8 +171,14 @@ export async function connectSsh(o: ConnectSshOptions): Promise<RunningSshConnec
             o.log.warn({ connection: o.connection }, 'the server moved this connection to another host or account; restart gatehouse connect to follow it');
             return;
           }
+          const freshPolicy = policyOf(fresh);
           upstream.hostKey = pinOf(fresh, freshTarget);
           upstream.auth = upstreamAuthOf(fresh);
+          if (fresh.policy.version !== policyVersion) {
+            proxy.updatePolicy(freshPolicy);
+            policyVersion = fresh.policy.version;
+            o.log.info({ connection: o.connection, version: policyVersion, why }, 'now enforcing the new policy version');
+          }
           lease = fresh;
         } catch (err) {
           o.log.error({ err: (err as Error).message }, 'ignoring a renewed lease that cannot be used; keeping the previous one');
@@ -184,7 +188,7 @@ export async function connectSsh(o: ConnectSshOptions): Promise<RunningSshConnec
     );
   };
   // Renew before the lease runs out, so new sessions always have a valid credential.
-  const renew = setInterval(refresh, Math.max(30_000, (Date.parse(lease.expiresAt) - Date.now()) * 0.7));
+  const renew = setInterval(() => refresh('renewal'), Math.max(30_000, (Date.parse(lease.expiresAt) - Date.now()) * 0.7));
   renew.unref();
 
   let address: { host: string; port: number };

@@ -103,6 +103,15 @@ export class SshProxy {
     return { host: address.address, port: address.port };
   }
 
+  /**
+   * A new policy version from the server: every session judges its next exec, env or
+   * forwarding request, and its timeouts, by it. What a session was already allowed stays done.
+   */
+  updatePolicy(policy: PolicyDocument): void {
+    this.runtime.policy = policy;
+    this.runtime.settings = sshSettings(policy);
+  }
+
   /** Live sessions, for the UI and the kill switch. */
   sessions(): SshSessionInfo[] {
     return [...this.live.values()].map((session) => session.info());

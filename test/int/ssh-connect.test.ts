@@ -46,6 +46,7 @@ let work: string;
 const users = {} as Record<Name, GatehouseUser>;
 const connects: RunningSshConnect[] = [];
 let web: RunningSshConnect;
+let follow: RunningSshConnect;
 let jit: RunningSshConnect;
 let badPin: RunningSshConnect;
 
@@ -54,7 +55,7 @@ interface Reply<T> {
   body: T;
 }
 
-async function api<T = unknown>(user: Name, method: 'GET' | 'POST', path: string, body?: unknown): Promise<Reply<T>> {
+async function api<T = unknown>(user: Name, method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<Reply<T>> {
   const response = await fetch(`${server.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${users[user].tokens.accessToken}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
@@ -218,7 +219,8 @@ beforeAll(async () => {
   );
   await createSshConnection('web-jit', sshd.hostKeyPublic, `  session:\n    approval: { approvers: [db-approvers], duration: ${JIT_WINDOW_S}s }\n`);
   await createSshConnection('web-badpin', impostor, '  exec_default: allow\n');
-  [web, jit, badPin] = await Promise.all([connectAs('web', 'web'), connectAs('web-jit', 'jit'), connectAs('web-badpin', 'badpin')]);
+  await createSshConnection('web-follow', sshd.hostKeyPublic, '  exec_default: allow\n');
+  [web, jit, badPin, follow] = await Promise.all([connectAs('web', 'web'), connectAs('web-jit', 'jit'), connectAs('web-badpin', 'badpin'), connectAs('web-follow', 'follow')]);
 }, 120_000);
 
 afterAll(async () => {
@@ -294,6 +296,21 @@ describe('gatehouse connect for an SSH connection', () => {
       ['allow', `ls -d /tmp && echo ${marker}`, 'alice', 'web'],
     ]);
     expect(records[0]!.event).toMatchObject({ rule: 'no-destruction', ssh: { request: 'exec' } });
+  });
+
+  it('enforces a new policy version as soon as an admin saves it, without a restart', async () => {
+    expect(await runSsh(follow, ['echo still-allowed'])).toMatchObject({ code: 0, stdout: 'still-allowed\n' });
+    const changed = await api('dave', 'PATCH', '/v1/connections/web-follow', {
+      policyYaml: policyYaml('web-follow', '  exec:\n    - name: no-echo\n      match: "echo *"\n      action: block\n      message: not any more\n  exec_default: allow\n'),
+      reason: 'test: block echo',
+    });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    const refused = await eventually('the new rule on the running listener', async () => {
+      const run = await runSsh(follow, ['echo now-blocked']);
+      return run.code === 1 ? run : undefined;
+    });
+    expect(refused.stderr).toContain('blocked by rule "no-echo": not any more');
+    expect(await runSsh(follow, ['true'])).toMatchObject({ code: 0 });
   });
 
   it('holds a command that needs approval until bob approves it, then runs it once', async () => {
