@@ -274,7 +274,8 @@ describe('issue 4: approvals through the policy server, end to end', () => {
     expect(records[decided]).toMatchObject({ decision: 'approve', connection: 'analytics' });
     expect(statementRecord).toMatchObject({ actor: 'alice', source: 'broker', decision: 'approve', statementClass: 'write', text: 'UPDATE accounts set balance = balance + 1 where id = 1' });
     expect(records[result]).toMatchObject({ actor: 'alice', decision: 'allow' });
-    expect(records[result]!.event['rows']).toBe(0);
+    // The UPDATE changed one row: the audit counts it from the command tag.
+    expect(records[result]!.event['rows']).toBe(1);
 
     const verify = await gatehouse(users.carol, ['audit', 'verify']);
     expect(verify.code, verify.stderr).toBe(0);

@@ -168,9 +168,10 @@ describe('real clients work unchanged', () => {
       expect(res.code, res.stderr).toBe(0);
       expect(res.stdoutBytes).toBeGreaterThan(130_000_000);
       const peak = kb('VmHWM');
-      // 130 MB went through; the proxy's peak may grow by garbage awaiting collection, not by the result.
+      // 130 MB went through; the proxy's peak may grow by garbage awaiting collection, not by
+      // the result. (The absolute peak is a benchmark figure — bench:pg reports it against its
+      // target — because how much garbage waits depends on how busy the machine is.)
       expect(peak - before).toBeLessThan(64 * 1024);
-      expect(peak).toBeLessThan(150 * 1024);
     } finally {
       await fresh.stop();
     }
