@@ -1,6 +1,7 @@
 import type { ApprovalRequest } from '../../shared/api/approvals.ts';
 import { newAuditEventId } from '../../shared/audit/audit-event.ts';
 import type { AuditRecordInput } from '../audit/audit-chain.ts';
+import { SERVER_ACTOR as SERVER_ACTOR_NAME } from '../audit/server-audit-event.ts';
 
 /** Every transition of a request leaves one of these in the hash-chained log. */
 export type ApprovalAuditKind =
@@ -19,7 +20,7 @@ export interface AuditActor {
   machine: boolean;
 }
 
-export const SERVER_ACTOR: AuditActor = { name: 'gatehouse-server', subject: 'gatehouse-server', machine: true };
+export const SERVER_ACTOR: AuditActor = { name: SERVER_ACTOR_NAME, subject: SERVER_ACTOR_NAME, machine: true };
 
 export function approvalAuditRecord(
   kind: ApprovalAuditKind,

@@ -1,5 +1,6 @@
 import type { ApprovalRequest } from '../../shared/api/approvals.ts';
 import type { Principal } from '../../shared/api/identity.ts';
+import { isInAllowedGroups } from '../connections/connection-access.ts';
 import { describeState } from './approval-state-machine.ts';
 
 /*
@@ -61,8 +62,6 @@ export type RequestVerdict = { ok: true } | { ok: false; reason: string };
 /** Whether `principal` may ask for approvals on a connection open to `allowedGroups`. Auditors never may: they only watch. */
 export function mayRequest(principal: Principal, allowedGroups: readonly string[]): RequestVerdict {
   if (principal.roles.includes('auditor')) return { ok: false, reason: 'auditors cannot request approvals' };
-  if (!principal.groups.some((group) => allowedGroups.includes(group))) {
-    return { ok: false, reason: 'you are not in a group allowed to use this connection' };
-  }
+  if (!isInAllowedGroups(principal, allowedGroups)) return { ok: false, reason: 'you are not in a group allowed to use this connection' };
   return { ok: true };
 }
