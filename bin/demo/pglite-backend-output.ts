@@ -1,6 +1,8 @@
 import { backend } from '../../broker/pg/protocol/backend-messages.ts';
 import type { NoticeFields } from '../../broker/pg/protocol/backend-messages.ts';
 import { decodeNoticeFields } from '../../broker/pg/protocol/backend-decoders.ts';
+import { FrameReader } from '../../broker/pg/protocol/frame-reader.ts';
+import type { Frame } from '../../broker/pg/protocol/frame-reader.ts';
 import { BackendCode } from '../../broker/pg/protocol/message-codes.ts';
 import type { TransactionStatus } from './pglite-session-gate.ts';
 
@@ -9,28 +11,16 @@ import type { TransactionStatus } from './pglite-session-gate.ts';
  * since execProtocolRaw returns everything a message produced at once.
  */
 
-export interface BackendFrame {
-  type: number;
-  payload: Buffer;
-  raw: Buffer;
-}
-
-export function backendFrames(output: Uint8Array): BackendFrame[] {
-  const data = Buffer.from(output.buffer, output.byteOffset, output.byteLength);
-  const frames: BackendFrame[] = [];
-  let offset = 0;
-  while (data.length - offset >= 5) {
-    const end = offset + 1 + data.readUInt32BE(offset + 1);
-    if (end > data.length) break;
-    frames.push({ type: data[offset]!, payload: data.subarray(offset + 5, end), raw: data.subarray(offset, end) });
-    offset = end;
-  }
-  if (offset !== data.length) throw new Error(`PGlite answered ${data.length - offset} bytes that are not a whole message`);
+export function backendFrames(output: Uint8Array): Frame[] {
+  // PGlite is trusted and answered this process's own message: no size limit to enforce.
+  const reader = new FrameReader({ maxMessageBytes: Number.POSITIVE_INFINITY, peer: 'PGlite' });
+  const frames = reader.push(Buffer.from(output.buffer, output.byteOffset, output.byteLength));
+  if (reader.bufferedBytes !== 0) throw new Error(`PGlite answered ${reader.bufferedBytes} bytes that are not a whole message`);
   return frames;
 }
 
 /** The status of the last ReadyForQuery, or null when the answer has none (the batch goes on). */
-export function readyStatus(frames: readonly BackendFrame[]): TransactionStatus | null {
+export function readyStatus(frames: readonly Frame[]): TransactionStatus | null {
   for (let i = frames.length - 1; i >= 0; i--) {
     const frame = frames[i]!;
     if (frame.type === BackendCode.ReadyForQuery) return String.fromCharCode(frame.payload[0] ?? 0x49) as TransactionStatus;
@@ -39,7 +29,7 @@ export function readyStatus(frames: readonly BackendFrame[]): TransactionStatus 
 }
 
 /** The message of the first ErrorResponse, or null. */
-export function firstError(frames: readonly BackendFrame[]): string | null {
+export function firstError(frames: readonly Frame[]): string | null {
   const error = frames.find((frame) => frame.type === BackendCode.ErrorResponse);
   return error === undefined ? null : (decodeNoticeFields(error.payload).get('M') ?? 'error');
 }
@@ -51,7 +41,7 @@ const READ_ONLY_TRANSACTION = '25006';
  * nothing was ever open, so every ReadyForQuery says idle, and a write refused for being
  * read-only says why.
  */
-export function asInterleavedAnswer(frames: readonly BackendFrame[], ownerId: number): Buffer {
+export function asInterleavedAnswer(frames: readonly Frame[], ownerId: number): Buffer {
   return Buffer.concat(
     frames.map((frame) => {
       if (frame.type === BackendCode.ReadyForQuery) return backend.readyForQuery('I');

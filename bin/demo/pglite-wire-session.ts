@@ -8,7 +8,6 @@ import { FrontendCode } from '../../broker/pg/protocol/message-codes.ts';
 import { MessageBuilder } from '../../broker/pg/protocol/message-builder.ts';
 import { ProtocolError } from '../../broker/pg/protocol/protocol-error.ts';
 import { asInterleavedAnswer, backendFrames, firstError, readyStatus } from './pglite-backend-output.ts';
-import type { BackendFrame } from './pglite-backend-output.ts';
 import type { PgliteSessionGate } from './pglite-session-gate.ts';
 import { ConnectionStatementNames } from './pglite-statement-names.ts';
 import { statementTraits } from './pglite-statement-checks.ts';
@@ -350,10 +349,10 @@ export class PgliteWireSession {
     }
   }
 
-  private async execute(message: Buffer): Promise<BackendFrame[]> {
+  private async execute(message: Buffer): Promise<Frame[]> {
     const gate = this.ctx.gate;
     if (gate.broken !== null) throw new PgliteBackendStopped(gate.broken);
-    let answer: BackendFrame[];
+    let answer: Frame[];
     try {
       answer = backendFrames(await this.ctx.db.execProtocolRaw(message));
     } catch (e) {
