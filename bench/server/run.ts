@@ -25,6 +25,8 @@ import { join, relative } from 'node:path';
 import { repoRoot } from '../../test/support/gatehouse-proxy.ts';
 import { startPostgresCluster } from '../../test/support/postgres-cluster.ts';
 import type { PostgresCluster } from '../../test/support/postgres-cluster.ts';
+import { benchSteps } from '../support/bench-steps.ts';
+import type { Outcome } from '../support/bench-steps.ts';
 import { measureApprovalLatency } from './approval-latency.ts';
 import { measureAuditIngest } from './audit-ingest.ts';
 import type { AuditIngestResult } from './audit-ingest.ts';
@@ -33,7 +35,7 @@ import type { BenchServer } from './bench-server.ts';
 import { parseServerBenchOptions, USAGE } from './server-bench-options.ts';
 import type { ServerBenchOptions } from './server-bench-options.ts';
 import { judgeAll, renderServerReport } from './server-bench-report.ts';
-import type { Outcome, ServerBenchResults } from './server-bench-report.ts';
+import type { ServerBenchResults } from './server-bench-report.ts';
 import { measureSseMemory } from './sse-memory.ts';
 import type { SseMemoryResult } from './sse-memory.ts';
 
@@ -43,26 +45,7 @@ const SERVER_DATABASE = 'gatehouse_server';
 // Statement logging (on in the test cluster) would make the cluster's log, not the server, the bottleneck.
 const CLUSTER_CONF = { log_statement: 'none' };
 
-function progress(message: string): void {
-  process.stderr.write(`[bench:server ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
-
-function errorText(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).trim();
-}
-
-async function attempt<T>(what: string, run: () => Promise<T>): Promise<Outcome<T>> {
-  try {
-    return { ok: true, result: await run() };
-  } catch (error) {
-    progress(`${what} failed: ${errorText(error)}`);
-    return { ok: false, error: errorText(error) };
-  }
-}
-
-async function stopQuietly(what: string, stop: (() => Promise<void>) | undefined): Promise<void> {
-  await stop?.().catch((error: unknown) => progress(`stopping ${what}: ${errorText(error)}`));
-}
+const { progress, attempt, stopQuietly } = benchSteps('bench:server');
 
 async function ingestOn(server: BenchServer, options: ServerBenchOptions): Promise<AuditIngestResult> {
   progress(`audit ingest on ${server.store}: ${options.ingestSenders} senders for ${options.ingestSeconds} s`);

@@ -1,3 +1,4 @@
+import type { Outcome } from '../support/bench-steps.ts';
 import { renderTextTable } from '../support/text-table.ts';
 import type { TableRow } from '../support/text-table.ts';
 import type { ApprovalLatencyResult } from './approval-latency.ts';
@@ -16,9 +17,6 @@ import {
 } from './server-targets.ts';
 import type { TargetVerdict } from './server-targets.ts';
 import type { SseMemoryResult } from './sse-memory.ts';
-
-/** A section either produced figures or failed as a whole; the others still report. */
-export type Outcome<T> = { ok: true; result: T } | { ok: false; error: string };
 
 export interface ServerBenchResults {
   approvals: Outcome<ApprovalLatencyResult>;

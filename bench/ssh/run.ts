@@ -31,7 +31,7 @@ import { repoRoot } from '../../test/support/gatehouse-proxy.ts';
 import { startSshd } from '../../test/support/sshd.ts';
 import type { SshdHandle } from '../../test/support/sshd.ts';
 import type { BenchServer } from '../server/bench-server.ts';
-import type { Outcome } from '../server/server-bench-report.ts';
+import { benchSteps } from '../support/bench-steps.ts';
 import type { BenchProxyConfig, RecordingMode } from './bench-proxy-protocol.ts';
 import { startBenchProxy } from './bench-proxy-process.ts';
 import type { BenchProxyProcess } from './bench-proxy-process.ts';
@@ -53,26 +53,7 @@ const OUTPUT_FILE = join(repoRoot, 'bench', 'results', 'ssh-latest.json');
 const LOCAL_USER = 'alice';
 const HOT_FUNCTIONS = 20;
 
-function progress(message: string): void {
-  process.stderr.write(`[bench:ssh ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-}
-
-function errorText(error: unknown): string {
-  return (error instanceof Error ? error.message : String(error)).trim();
-}
-
-async function attempt<T>(what: string, run: () => Promise<T>): Promise<Outcome<T>> {
-  try {
-    return { ok: true, result: await run() };
-  } catch (error) {
-    progress(`${what} failed: ${errorText(error)}`);
-    return { ok: false, error: errorText(error) };
-  }
-}
-
-async function stopQuietly(what: string, stop: (() => Promise<unknown>) | undefined): Promise<void> {
-  await stop?.().catch((error: unknown) => progress(`stopping ${what}: ${errorText(error)}`));
-}
+const { progress, attempt, stopQuietly } = benchSteps('bench:ssh');
 
 interface Rig {
   sshd: SshdHandle;

@@ -1,7 +1,7 @@
-import type { Outcome } from '../server/server-bench-report.ts';
 import { percentile } from '../server/percentile.ts';
 import { atLeast, below, verdictText } from '../server/server-targets.ts';
 import type { TargetVerdict } from '../server/server-targets.ts';
+import type { Outcome } from '../support/bench-steps.ts';
 import { renderTextTable } from '../support/text-table.ts';
 import type { TableRow } from '../support/text-table.ts';
 import type { ConnectionSetupResult } from './connection-setup.ts';
