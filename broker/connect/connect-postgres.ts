@@ -1,6 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname, userInfo } from 'node:os';
-import { parsePolicyText, formatPolicyErrors } from '../../shared/policy/parse-policy.ts';
 import type { Lease } from '../../shared/api/connections.ts';
 import type { Principal } from '../../shared/api/identity.ts';
 import { initSqlParser } from '../../shared/sql/classify.ts';
@@ -17,6 +16,7 @@ import { defaultSpoolDir } from '../policy/session-policy-factory.ts';
 import type { AccessTokenSource, ServerApi } from '../server-client/api-client.ts';
 import { ServerEventStream } from '../server-client/event-stream.ts';
 import type { Logger } from '../log.ts';
+import { policyFromLease, renewLease } from './lease-renewal.ts';
 
 export interface ConnectOptions {
   serverUrl: string;
@@ -38,12 +38,6 @@ export interface RunningConnection {
 }
 
 type PostgresLeaseTarget = { host: string; port: number; database: string; user: string; sslmode: UpstreamSslMode; caPem: string | null; requireAuth: UpstreamAuthMethod[] };
-
-function policyFromLease(lease: Lease): PolicyRuntime['policy'] {
-  const parsed = parsePolicyText(lease.policy.yaml);
-  if (!parsed.ok) throw new Error(`the server's policy for ${lease.connection} is invalid:\n${formatPolicyErrors(`${lease.connection} v${lease.policy.version}`, parsed.errors)}`);
-  return parsed.policy;
-}
 
 /**
  * `gatehouse connect` for a PostgreSQL connection: leases the credential from the server (fail
@@ -94,29 +88,22 @@ export async function connectPostgres(o: ConnectOptions): Promise<RunningConnect
       return down > o.graceMs ? `the policy server has been unreachable for ${Math.round(down / 1000)} s (grace period ${Math.round(o.graceMs / 1000)} s)` : null;
     },
   };
-  const refresh = (why: string): void => {
-    o.api.createLease({ connection: o.connection, brokerSessionId }).then(
-      (fresh) => {
-        try {
-          runtime.policy = policyFromLease(fresh);
-          runtime.policyVersion = fresh.policy.version;
-          if (fresh.credential.kind === 'password') password = fresh.credential.password;
-          lease = fresh;
-          o.log.info({ connection: o.connection, version: fresh.policy.version, why }, 'lease refreshed');
-        } catch (err) {
-          o.log.error({ err: (err as Error).message }, 'ignoring an invalid policy from the server; keeping the previous one');
-        }
-      },
-      (err: unknown) => o.log.warn({ err: (err as Error).message, why }, 'could not refresh the lease'),
-    );
-  };
-  events.on('policy.changed', (e) => {
-    if (e.connection === o.connection) refresh('policy changed');
+  const stopRenewing = renewLease({
+    api: o.api,
+    events,
+    connection: o.connection,
+    brokerSessionId,
+    lease,
+    log: o.log,
+    apply: (fresh, why) => {
+      runtime.policy = policyFromLease(fresh);
+      runtime.policyVersion = fresh.policy.version;
+      if (fresh.credential.kind === 'password') password = fresh.credential.password;
+      lease = fresh;
+      o.log.info({ connection: o.connection, version: fresh.policy.version, why }, 'lease refreshed');
+    },
   });
   events.start();
-  // Renew the lease before it runs out, so new sessions always have a valid credential.
-  const renew = setInterval(() => refresh('renewal'), Math.max(30_000, (Date.parse(lease.expiresAt) - Date.now()) * 0.7));
-  renew.unref();
 
   const secret = randomBytes(24).toString('base64url');
   const proxy = new PgProxy({
@@ -128,15 +115,29 @@ export async function connectPostgres(o: ConnectOptions): Promise<RunningConnect
     policyForSession: () => new EnforcingSessionPolicy(runtime),
     log: o.log,
   });
-  const addr = await proxy.listen();
+  let addr: { host: string; port: number };
+  try {
+    addr = await proxy.listen();
+  } catch (err) {
+    // No listener, nothing to keep: stop what was started for it.
+    stopRenewing();
+    await events.close();
+    shipper.stop();
+    catalog.close();
+    await spool.close();
+    throw err;
+  }
   const listening = `${addr.host}:${addr.port}`;
   const url = `postgres://${encodeURIComponent(target.user)}:${encodeURIComponent(secret)}@${listening}/${encodeURIComponent(target.database)}`;
   return {
     url,
     listening,
-    lease,
+    // A renewal replaces the lease; readers see the one in force.
+    get lease() {
+      return lease;
+    },
     close: async () => {
-      clearInterval(renew);
+      stopRenewing();
       await proxy.close();
       await events.close();
       await shipper.flush().catch(() => undefined);

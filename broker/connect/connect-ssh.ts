@@ -3,8 +3,6 @@ import { homedir, hostname, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Lease, SshTarget } from '../../shared/api/connections.ts';
 import type { Principal } from '../../shared/api/identity.ts';
-import { formatPolicyErrors, parsePolicyText } from '../../shared/policy/parse-policy.ts';
-import type { PolicyDocument } from '../../shared/policy/policy-document.ts';
 import { sshSettings } from '../../shared/policy/ssh-evaluate.ts';
 import { AuditSpool } from '../audit/audit-spool.ts';
 import { SpoolShipper } from '../audit/spool-shipper.ts';
@@ -20,6 +18,7 @@ import { ServerSshApprovalGate } from '../ssh/server-ssh-approval-gate.ts';
 import { sshCommandLine } from '../ssh/ssh-client-config.ts';
 import { SshProxy } from '../ssh/ssh-proxy.ts';
 import type { SshUpstreamAuth, SshUpstreamConfig } from '../ssh/upstream-ssh.ts';
+import { policyFromLease, renewLease } from './lease-renewal.ts';
 
 export interface ConnectSshOptions {
   serverUrl: string;
@@ -72,12 +71,6 @@ function sshTargetOf(lease: Lease): SshTarget {
   return lease.target;
 }
 
-function policyOf(lease: Lease): PolicyDocument {
-  const parsed = parsePolicyText(lease.policy.yaml);
-  if (!parsed.ok) throw new Error(`the server's policy for ${lease.connection} is invalid:\n${formatPolicyErrors(`${lease.connection} v${lease.policy.version}`, parsed.errors)}`);
-  return parsed.policy;
-}
-
 function upstreamAuthOf(lease: Lease): SshUpstreamAuth {
   const credential = lease.credential;
   switch (credential.kind) {
@@ -112,7 +105,7 @@ export async function connectSsh(o: ConnectSshOptions): Promise<RunningSshConnec
   const brokerSessionId = randomUUID();
   let lease = await o.api.createLease({ connection: o.connection, brokerSessionId });
   const target = sshTargetOf(lease);
-  const policy = policyOf(lease);
+  const policy = policyFromLease(lease);
   let policyVersion = lease.policy.version;
   // One object the proxy keeps: a renewed lease swaps the credential (and pin) for new sessions.
   const upstream: SshUpstreamConfig = { host: target.host, port: target.port, username: target.user, hostKey: pinOf(lease, target), auth: upstreamAuthOf(lease) };
@@ -159,43 +152,36 @@ export async function connectSsh(o: ConnectSshOptions): Promise<RunningSshConnec
   events.on('session.kill', (e) => {
     if (proxy.kill(e.sessionId, `${e.reason} (by ${e.by})`)) o.log.warn({ session: e.sessionId, by: e.by, reason: e.reason }, 'session killed from the server');
   });
-  events.on('policy.changed', (e) => {
-    if (e.connection === o.connection) refresh('policy changed');
+  const stopRenewing = renewLease({
+    api: o.api,
+    events,
+    connection: o.connection,
+    brokerSessionId,
+    lease,
+    log: o.log,
+    apply: (fresh, why) => {
+      const freshTarget = sshTargetOf(fresh);
+      if (freshTarget.host !== target.host || freshTarget.port !== target.port || freshTarget.user !== target.user) {
+        o.log.warn({ connection: o.connection }, 'the server moved this connection to another host or account; restart gatehouse connect to follow it');
+        return;
+      }
+      const freshPolicy = policyFromLease(fresh);
+      upstream.hostKey = pinOf(fresh, freshTarget);
+      upstream.auth = upstreamAuthOf(fresh);
+      if (fresh.policy.version !== policyVersion) {
+        proxy.updatePolicy(freshPolicy);
+        policyVersion = fresh.policy.version;
+        o.log.info({ connection: o.connection, version: policyVersion, why }, 'now enforcing the new policy version');
+      }
+      lease = fresh;
+    },
   });
-  const refresh = (why: string): void => {
-    o.api.createLease({ connection: o.connection, brokerSessionId }).then(
-      (fresh) => {
-        try {
-          const freshTarget = sshTargetOf(fresh);
-          if (freshTarget.host !== target.host || freshTarget.port !== target.port || freshTarget.user !== target.user) {
-            o.log.warn({ connection: o.connection }, 'the server moved this connection to another host or account; restart gatehouse connect to follow it');
-            return;
-          }
-          const freshPolicy = policyOf(fresh);
-          upstream.hostKey = pinOf(fresh, freshTarget);
-          upstream.auth = upstreamAuthOf(fresh);
-          if (fresh.policy.version !== policyVersion) {
-            proxy.updatePolicy(freshPolicy);
-            policyVersion = fresh.policy.version;
-            o.log.info({ connection: o.connection, version: policyVersion, why }, 'now enforcing the new policy version');
-          }
-          lease = fresh;
-        } catch (err) {
-          o.log.error({ err: (err as Error).message }, 'ignoring a renewed lease that cannot be used; keeping the previous one');
-        }
-      },
-      (err: unknown) => o.log.warn({ err: (err as Error).message }, 'could not renew the lease'),
-    );
-  };
-  // Renew before the lease runs out, so new sessions always have a valid credential.
-  const renew = setInterval(() => refresh('renewal'), Math.max(30_000, (Date.parse(lease.expiresAt) - Date.now()) * 0.7));
-  renew.unref();
 
   let address: { host: string; port: number };
   try {
     address = await proxy.listen();
   } catch (err) {
-    clearInterval(renew);
+    stopRenewing();
     await recorders.stop();
     shipper.stop();
     await spool.close();
@@ -219,7 +205,7 @@ export async function connectSsh(o: ConnectSshOptions): Promise<RunningSshConnec
       return lease;
     },
     close: async () => {
-      clearInterval(renew);
+      stopRenewing();
       unpublishListener(files);
       await proxy.close();
       await events.close();
