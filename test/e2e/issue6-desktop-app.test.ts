@@ -1,19 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_POSTGRES_CONNECTION } from '../../bin/demo/demo-policies.ts';
-import { startDemo } from '../../bin/demo/start-demo.ts';
 import type { RunningDemo } from '../../bin/demo/start-demo.ts';
-import { launchChromium, saveScreenshot, watchPageErrors } from '../support/chromium.ts';
+import { saveScreenshot } from '../support/chromium.ts';
 import { appearedAt, recordAppearances } from '../support/e2e-appearance-clock.ts';
 import { approvalState, createShortExpiryConnection, demoApiAs, queryDemoDatabase } from '../support/e2e-demo-access.ts';
 import type { DemoApi } from '../support/e2e-demo-access.ts';
+import { byTestId, E2eDemoStage, failRestAfterFirstFailure } from '../support/e2e-demo-browsers.ts';
 import { activeQueryPanel, openInQueryPane, runSql, waitForApprovalWait, waitForPhase } from '../support/e2e-query-pane.ts';
 import { choosePolicyServer, signInWithDevIdp } from '../support/e2e-ui-sign-in.ts';
-import { startGatehouseUi } from '../support/gatehouse-ui.ts';
-import type { RunningGatehouseUi } from '../support/gatehouse-ui.ts';
 
 /*
  * Issue 6's end-to-end flows in real Chromium against `gatehouse ui`, one per person: alice
@@ -25,13 +20,10 @@ import type { RunningGatehouseUi } from '../support/gatehouse-ui.ts';
 
 const MASKED_COLUMNS = ['email', 'phone', 'card_number', 'iban'] as const;
 const SAMPLE_ROWS = 20;
-const VIEWPORT = { width: 1440, height: 900 };
 const EXPIRING_CONNECTION = 'demo-expiring';
 
-let dataDir: string;
+const stage = new E2eDemoStage('issue6');
 let demo: RunningDemo | undefined;
-let browser: Browser | undefined;
-const uis: RunningGatehouseUi[] = [];
 let alice: Page;
 let bob: Page;
 let aliceErrors: string[] = [];
@@ -39,15 +31,6 @@ let bobErrors: string[] = [];
 let aliceApi: DemoApi;
 /** The request of the main flow (step 3), decided by bob in step 4. */
 let mainRequestId = '';
-
-const byTestId = (id: string): string => `[data-testid="${id}"]`;
-
-async function openPage(context: BrowserContext, url: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await context.newPage();
-  const errors = watchPageErrors(page);
-  await page.goto(url);
-  return { page, errors };
-}
 
 /** bob opens the request from his inbox list (his page is already on the inbox) and decides it. */
 async function bobDecides(requestId: string, decision: 'approve' | 'deny', comment: string): Promise<void> {
@@ -67,49 +50,21 @@ async function customerRow(id: number): Promise<{ city: string; marketing_opt_in
 }
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-e2e-issue6-'));
-  demo = await startDemo({ dataDir, reset: true, open: false, app: false, ssh: 'builtin' });
-  // Each is remembered as soon as it runs, so afterAll stops it even when another failed to start.
-  const started = (ui: RunningGatehouseUi): RunningGatehouseUi => {
-    uis.push(ui);
-    return ui;
-  };
-  const [aliceUi, bobUi, launched] = await Promise.all([
+  const [alicePage, bobPage] = await stage.start({ ssh: 'builtin' }, [
     // alice's first run: no server configured, she names it in the app.
-    startGatehouseUi('alice').then(started),
-    startGatehouseUi('bob', { env: { GATEHOUSE_SERVER: demo.serverUrl } }).then(started),
-    launchChromium().then((b) => (browser = b)),
+    { name: 'alice' },
+    { name: 'bob', env: (started) => ({ GATEHOUSE_SERVER: started.serverUrl }) },
   ]);
-  aliceApi = await demoApiAs(demo, 'alice');
-  ({ page: alice, errors: aliceErrors } = await openPage(await launched.newContext({ viewport: VIEWPORT }), aliceUi.url));
-  ({ page: bob, errors: bobErrors } = await openPage(await launched.newContext({ viewport: VIEWPORT }), bobUi.url));
+  demo = stage.demo;
+  aliceApi = await demoApiAs(demo!, 'alice');
+  ({ page: alice, errors: aliceErrors } = alicePage!);
+  ({ page: bob, errors: bobErrors } = bobPage!);
 });
 
-afterAll(async () => {
-  const steps: Array<() => Promise<unknown>> = [
-    async () => browser?.close(),
-    ...uis.map((ui) => () => ui.stop()),
-    async () => demo?.stop(),
-    async () => (dataDir === undefined ? undefined : rm(dataDir, { recursive: true, force: true })),
-  ];
-  for (const step of steps) {
-    try {
-      await step();
-    } catch (e) {
-      process.stderr.write(`issue6 e2e cleanup: ${(e as Error).message}\n`);
-    }
-  }
-});
+afterAll(() => stage.stop());
 
 describe('issue 6: the desktop app in a browser (gatehouse ui)', () => {
-  // Each step builds on the one before: after a failure the rest fail at once instead of waiting out their timeouts.
-  let earlierFailure: string | null = null;
-  beforeEach(() => {
-    if (earlierFailure !== null) throw new Error(`not run: the earlier step "${earlierFailure}" failed`);
-  });
-  afterEach((context) => {
-    if (context.task.result?.state === 'fail') earlierFailure ??= context.task.name;
-  });
+  failRestAfterFirstFailure();
 
   it('1. alice signs in through the dev IdP on first run and opens demo-postgres in the query pane', async () => {
     await alice.locator(byTestId('sign-in-view')).waitFor();

@@ -1,26 +1,20 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_POSTGRES_CONNECTION, DEMO_SSH_CONNECTION } from '../../bin/demo/demo-policies.ts';
-import { startDemo } from '../../bin/demo/start-demo.ts';
-import type { RunningDemo } from '../../bin/demo/start-demo.ts';
 import { auditRows } from '../../renderer/features/audit/audit-rows.ts';
 import { auditRecordSchema, auditSearchPageSchema } from '../../shared/api/audit.ts';
 import type { AuditRecord } from '../../shared/api/audit.ts';
 import { recordingListSchema, recordingSearchSchema } from '../../shared/api/recordings.ts';
 import type { RecordingSummary } from '../../shared/api/recordings.ts';
-import { launchChromium, saveScreenshot, watchPageErrors } from '../support/chromium.ts';
+import { saveScreenshot } from '../support/chromium.ts';
 import { demoApiAs } from '../support/e2e-demo-access.ts';
 import type { DemoApi } from '../support/e2e-demo-access.ts';
+import { byTestId, E2E_VIEWPORT, E2eDemoStage, failRestAfterFirstFailure } from '../support/e2e-demo-browsers.ts';
 import { captureDownload } from '../support/e2e-download.ts';
 import { activeQueryPanel, openInQueryPane, runSql, waitForApprovalWait, waitForPhase } from '../support/e2e-query-pane.ts';
 import { serverScreenText } from '../support/e2e-server-screen.ts';
 import { activeTerminalRows, openTerminalFromConnections, pasteTerminalLine, typeTerminalLine, waitForTerminalText } from '../support/e2e-terminal.ts';
 import { signInWithDevIdp } from '../support/e2e-ui-sign-in.ts';
-import { startGatehouseUi } from '../support/gatehouse-ui.ts';
-import type { RunningGatehouseUi } from '../support/gatehouse-ui.ts';
 
 /*
  * Issue 7's end-to-end flows in real Chromium against `gatehouse ui`, one per person, on the
@@ -30,7 +24,6 @@ import type { RunningGatehouseUi } from '../support/gatehouse-ui.ts';
  * (at the hit, at the middle, at 4×), and reads, exports and verifies the audit trail.
  */
 
-const VIEWPORT = { width: 1440, height: 900 };
 /** alice's browser shrinks to this while her terminal is open: the terminal refits to fewer rows and columns. */
 const SMALL_VIEWPORT = { width: 1000, height: 620 };
 /** What alice types, and what the shell answers: carol searches for the word. */
@@ -41,10 +34,7 @@ const SHOWN_OUTPUT = `${TYPED_WORD}-42`;
 const SQL_MARK = 'okapi';
 const SIZE_COMMAND = 'echo "size $(stty size)"';
 
-let dataDir: string | undefined;
-let demo: RunningDemo | undefined;
-let browser: Browser | undefined;
-const uis: RunningGatehouseUi[] = [];
+const stage = new E2eDemoStage('issue7');
 let alice: Page;
 let carol: Page;
 let aliceErrors: string[] = [];
@@ -58,15 +48,6 @@ const aliceStatements = [
   `select city, count(*) as ${SQL_MARK}_n from customers group by city order by 2 desc limit 5`,
   `update customers set marketing_opt_in = not marketing_opt_in where id = 7 and city <> '${SQL_MARK}'`,
 ];
-
-const byTestId = (id: string): string => `[data-testid="${id}"]`;
-
-async function openPage(context: BrowserContext, url: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await context.newPage();
-  const errors = watchPageErrors(page);
-  await page.goto(url);
-  return { page, errors };
-}
 
 /** Polls `read` until it returns a value (not undefined) or the time is up. */
 async function eventually<T>(what: string, read: () => Promise<T | undefined>, timeoutMs = 30_000, everyMs = 250): Promise<T> {
@@ -117,49 +98,20 @@ async function playerTextAt(tMs: number): Promise<string> {
 }
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-e2e-issue7-'));
-  demo = await startDemo({ dataDir, reset: true, open: false, app: false, ssh: 'auto' });
-  // Each is remembered as soon as it runs, so afterAll stops it even when another failed to start.
-  const started = (ui: RunningGatehouseUi): RunningGatehouseUi => {
-    uis.push(ui);
-    return ui;
-  };
-  const env = { GATEHOUSE_SERVER: demo.serverUrl };
-  const [aliceUi, carolUi, launched] = await Promise.all([
-    startGatehouseUi('alice', { env }).then(started),
-    startGatehouseUi('carol', { env }).then(started),
-    launchChromium().then((b) => (browser = b)),
+  const env = (demo: { serverUrl: string }): NodeJS.ProcessEnv => ({ GATEHOUSE_SERVER: demo.serverUrl });
+  const [alicePage, carolPage] = await stage.start({ ssh: 'auto' }, [
+    { name: 'alice', env },
+    { name: 'carol', env, context: { acceptDownloads: true } },
   ]);
-  [bobApi, carolApi] = await Promise.all([demoApiAs(demo, 'bob'), demoApiAs(demo, 'carol')]);
-  ({ page: alice, errors: aliceErrors } = await openPage(await launched.newContext({ viewport: VIEWPORT }), aliceUi.url));
-  ({ page: carol, errors: carolErrors } = await openPage(await launched.newContext({ viewport: VIEWPORT, acceptDownloads: true }), carolUi.url));
+  [bobApi, carolApi] = await Promise.all([demoApiAs(stage.demo!, 'bob'), demoApiAs(stage.demo!, 'carol')]);
+  ({ page: alice, errors: aliceErrors } = alicePage!);
+  ({ page: carol, errors: carolErrors } = carolPage!);
 });
 
-afterAll(async () => {
-  const steps: Array<() => Promise<unknown>> = [
-    async () => browser?.close(),
-    ...uis.map((ui) => () => ui.stop()),
-    async () => demo?.stop(),
-    async () => (dataDir === undefined ? undefined : rm(dataDir, { recursive: true, force: true })),
-  ];
-  for (const step of steps) {
-    try {
-      await step();
-    } catch (e) {
-      process.stderr.write(`issue7 e2e cleanup: ${(e as Error).message}\n`);
-    }
-  }
-});
+afterAll(() => stage.stop());
 
 describe('issue 7: terminals, replay and the audit views in a browser (gatehouse ui)', () => {
-  // Each step builds on the one before: after a failure the rest fail at once instead of waiting out their timeouts.
-  let earlierFailure: string | null = null;
-  beforeEach(() => {
-    if (earlierFailure !== null) throw new Error(`not run: the earlier step "${earlierFailure}" failed`);
-  });
-  afterEach(async (context) => {
-    if (context.task.result?.state !== 'fail' || earlierFailure !== null) return;
-    earlierFailure = context.task.name;
+  failRestAfterFirstFailure(async () => {
     // What each person saw when it failed.
     for (const [name, page] of [['alice', alice], ['carol', carol]] as const) await saveScreenshot(page, `issue7-failed-${name}`).catch(() => undefined);
   });
@@ -214,7 +166,7 @@ describe('issue 7: terminals, replay and the audit views in a browser (gatehouse
     expect(await ended.getAttribute('data-reason')).toBe('exited');
     expect(await pane.getAttribute('data-state')).toBe('ended');
     await pane.locator(byTestId('terminal-reconnect')).waitFor();
-    await alice.setViewportSize(VIEWPORT);
+    await alice.setViewportSize(E2E_VIEWPORT);
   });
 
   it('2. alice runs statements on demo-postgres; bob approves her UPDATE', async () => {

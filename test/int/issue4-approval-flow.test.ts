@@ -17,6 +17,7 @@ import { runPsql } from '../support/psql.ts';
 import { startServerProcess } from '../support/server-process.ts';
 import type { RunningServerProcess } from '../support/server-process.ts';
 import { startPsql } from '../support/streaming-psql.ts';
+import { eventually } from '../support/eventually.ts';
 
 /*
  * Issue 4, end to end with nothing stubbed: a real PostgreSQL cluster, `gatehouse server
@@ -81,16 +82,6 @@ async function api<T = unknown>(user: GatehouseUser, method: 'GET' | 'POST', pat
   });
   const text = await response.text();
   return { status: response.status, body: (text === '' ? null : JSON.parse(text)) as T };
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, ms: number, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
 }
 
 /** Every record of the server's audit log, oldest first, as carol (an auditor) reads it. */
@@ -253,6 +244,7 @@ describe('issue 4: approvals through the policy server, end to end', () => {
         return all.some((r) => r.kind === 'statement_result' && r.event['statementId'] === statement.id) ? all : undefined;
       },
       20_000,
+      200,
     );
     const indexOf = (what: string, match: (r: AuditRecord) => boolean): number => {
       const i = records.findIndex(match);
@@ -382,6 +374,7 @@ describe('issue 4: approvals through the policy server, end to end', () => {
         return r.body.state === 'cancelled' ? r.body.state : undefined;
       },
       5_000,
+      200,
     );
     expect(state).toBe('cancelled');
     expect(await clusterValue('select balance from accounts where id = 3')).toBe('300');

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,8 +17,6 @@ import {
 } from '../../shared/api/recordings.ts';
 import type { CastEvent, CastHeader, RecordingScreen } from '../../shared/api/recordings.ts';
 import { auditRecordHash } from '../../server/audit/audit-chain.ts';
-import { DEV_IDP_ROLE_MAPPING } from '../../server/config/server-config.ts';
-import type { ServerConfig } from '../../server/config/server-config.ts';
 import { castLinesOf } from '../../server/recordings/cast-lines.ts';
 import { eventMs } from '../../server/recordings/recording-positions.ts';
 import { purgeExpiredRecordings } from '../../server/recordings/recording-retention.ts';
@@ -26,6 +24,7 @@ import { applyEvents, createReplayTerminal, serializeScreen } from '../../server
 import { startServer } from '../../server/start-server.ts';
 import type { RunningServer } from '../../server/start-server.ts';
 import { openPgliteDatabase } from '../../server/store/pglite-database.ts';
+import { devIdpServerConfig } from '../support/in-process-server-config.ts';
 import { loginWithPassword } from '../support/dev-idp.ts';
 import { makeStatementEvent } from '../unit/audit/make-audit-event.ts';
 import { chunkEvents, generateSession } from '../unit/recording/fixtures/terminal-session.ts';
@@ -49,23 +48,6 @@ const aliceId = randomUUID();
 const bobId = randomUUID();
 const brokerSessionId = `ssh-${randomUUID()}`;
 const endMs = eventMs(session.events.at(-1)!);
-
-function configFor(dir: string): ServerConfig {
-  return {
-    listen: { host: '127.0.0.1', port: 0 },
-    tls: null,
-    database: null,
-    dataDir: dir,
-    idp: { issuer: null, audience: 'urn:gatehouse', clientId: 'gatehouse-app', groupsClaim: 'groups' },
-    roles: structuredClone(DEV_IDP_ROLE_MAPPING),
-    secretsKey: randomBytes(32),
-    retention: { auditDays: 36_500 },
-    devIdp: true,
-    approvalGraceMs: 30_000,
-    publicUrl: null,
-    logLevel: 'silent',
-  };
-}
 
 function apiAs(user: User): ServerApi {
   return new ServerApi(server.url, { accessToken: async () => tokens[user] }, { timeoutMs: 60_000 });
@@ -147,7 +129,7 @@ function untar(archive: Buffer): Map<string, Buffer> {
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-recordings-'));
-  server = await startServer(configFor(dataDir), { db: await openPgliteDatabase(), log: pino({ level: 'silent' }) });
+  server = await startServer(devIdpServerConfig(dataDir), { db: await openPgliteDatabase(), log: pino({ level: 'silent' }) });
   for (const user of Object.keys(tokens) as User[]) tokens[user] = (await loginWithPassword(server.devIdp!.issuer, user, `${user}-password`)).accessToken;
   await createConnection('web', 30);
   await createConnection('vault', 365);

@@ -18,6 +18,7 @@ import type { ServerEvent } from '../../shared/api/events.ts';
 import { loginWithPassword } from '../support/dev-idp.ts';
 import { startPostgresCluster } from '../support/postgres-cluster.ts';
 import type { PostgresCluster } from '../support/postgres-cluster.ts';
+import { eventually } from '../support/eventually.ts';
 import { insertConnectionFixture, statementRequest } from '../unit/server-approvals/approval-fixtures.ts';
 
 /*
@@ -122,16 +123,6 @@ async function signInAll(issuer: string): Promise<Record<User, string>> {
   const tokens = {} as Record<User, string>;
   for (const user of USERS) tokens[user] = (await loginWithPassword(issuer, user, `${user}-password`)).accessToken;
   return tokens;
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, ms: number): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 function statementOf(input: ApprovalCreate): { statement: string; fingerprint: string } {

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,11 +16,10 @@ import { AUDIT_CSV_COLUMNS } from '../../server/audit/audit-csv.ts';
 import { auditRecordFromEvent } from '../../server/audit/audit-event-record.ts';
 import { purgeExpiredAuditRecords } from '../../server/audit/audit-retention.ts';
 import { checkpointSigner } from '../../server/audit/checkpoint-signing.ts';
-import { DEV_IDP_ROLE_MAPPING } from '../../server/config/server-config.ts';
-import type { ServerConfig } from '../../server/config/server-config.ts';
 import { startServer } from '../../server/start-server.ts';
 import type { RunningServer } from '../../server/start-server.ts';
 import { openPgliteDatabase } from '../../server/store/pglite-database.ts';
+import { devIdpServerConfig } from '../support/in-process-server-config.ts';
 import { loginWithPassword, machineToken } from '../support/dev-idp.ts';
 import { makeStatementEvent } from '../unit/audit/make-audit-event.ts';
 import { parseCsv } from '../unit/server-audit/parse-csv.ts';
@@ -33,24 +31,6 @@ const quiet = pino({ level: 'silent' });
 let dataDir: string;
 let server: RunningServer;
 const tokens: Record<'alice' | 'bob' | 'carol' | 'dave' | 'agent', string> = { alice: '', bob: '', carol: '', dave: '', agent: '' };
-
-function configFor(dir: string): ServerConfig {
-  return {
-    listen: { host: '127.0.0.1', port: 0 },
-    tls: null,
-    database: null,
-    dataDir: dir,
-    idp: { issuer: null, audience: 'urn:gatehouse', clientId: 'gatehouse-app', groupsClaim: 'groups' },
-    roles: structuredClone(DEV_IDP_ROLE_MAPPING),
-    secretsKey: randomBytes(32),
-    // The schedule must not purge behind the tests' back; they call the purge themselves.
-    retention: { auditDays: 36_500 },
-    devIdp: true,
-    approvalGraceMs: 30_000,
-    publicUrl: null,
-    logLevel: 'silent',
-  };
-}
 
 function apiAs(who: keyof typeof tokens, url = server.url): ServerApi {
   return new ServerApi(url, { accessToken: async () => tokens[who] });
@@ -79,7 +59,7 @@ async function refused(promise: Promise<unknown>): Promise<number> {
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-server-audit-'));
-  server = await startServer(configFor(dataDir), { db: await openPgliteDatabase(), log: quiet });
+  server = await startServer(devIdpServerConfig(dataDir), { db: await openPgliteDatabase(), log: quiet });
   const issuer = server.devIdp!.issuer;
   for (const user of ['alice', 'bob', 'carol', 'dave'] as const) {
     tokens[user] = (await loginWithPassword(issuer, user, `${user}-password`)).accessToken;
@@ -333,7 +313,7 @@ describe('retention', () => {
   beforeAll(async () => {
     // A second server on its own store, trusting the first one's dev IdP: its chain starts with old records.
     secondDir = await mkdtemp(join(tmpdir(), 'gatehouse-server-audit-2-'));
-    const config = { ...configFor(secondDir), devIdp: false, idp: server.config.idp };
+    const config = { ...devIdpServerConfig(secondDir), devIdp: false, idp: server.config.idp };
     second = await startServer(config, { db: await openPgliteDatabase(), log: quiet });
   });
 

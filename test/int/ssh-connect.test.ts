@@ -25,6 +25,7 @@ import type { SshdHandle } from '../support/sshd.ts';
 import { normalizeScreenText, serializedScreenText } from '../support/terminal-text.ts';
 import { startTmux } from '../support/tmux.ts';
 import type { TmuxTerminal } from '../support/tmux.ts';
+import { eventually } from '../support/eventually.ts';
 
 /*
  * SSH through Gatehouse end to end, nothing stubbed: `gatehouse server --dev-idp` as its own
@@ -63,16 +64,6 @@ async function api<T = unknown>(user: Name, method: 'GET' | 'POST' | 'PATCH', pa
   });
   const text = await response.text();
   return { status: response.status, body: (text === '' ? null : JSON.parse(text)) as T };
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined>, ms = 15_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
 }
 
 function policyYaml(connection: string, ssh: string): string {

@@ -14,6 +14,7 @@ import { startGatehouseUi, type RunningGatehouseUi } from '../support/gatehouse-
 import { signInUser, type GatehouseUser } from '../support/gatehouse-users.ts';
 import { startServerProcess, type RunningServerProcess } from '../support/server-process.ts';
 import { startSshd, type SshdHandle } from '../support/sshd.ts';
+import { eventually } from '../support/eventually.ts';
 
 /*
  * In-app terminals end to end, nothing stubbed: the server with its dev IdP as its own process,
@@ -44,16 +45,6 @@ async function api<T = unknown>(user: Name, method: 'GET' | 'POST', path: string
   });
   const text = await response.text();
   return { status: response.status, body: (text === '' ? null : JSON.parse(text)) as T };
-}
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, ms = 15_000, everyMs = 100): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
-  }
 }
 
 function sleep(ms: number): Promise<void> {

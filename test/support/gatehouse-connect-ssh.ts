@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { gatehouseBin, repoRoot } from './gatehouse-proxy.ts';
-import { stopChild, trackChild } from './child-processes.ts';
+import { spawnConnectUntilReady } from './gatehouse-connect.ts';
 
 /** The JSON line `gatehouse connect <ssh-connection> --json` prints once its listener is ready. */
 export interface SshConnectReadyLine {
@@ -31,46 +29,14 @@ export interface RunningSshConnect {
  * group (the real CLI, as a user runs it) and waits for its ready line.
  */
 export async function startSshConnect(connection: string, args: readonly string[], env: NodeJS.ProcessEnv, opts: { timeoutMs?: number } = {}): Promise<RunningSshConnect> {
-  const child = spawn(process.execPath, [gatehouseBin, 'connect', connection, '--json', ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  trackChild(child, `gatehouse connect ${connection}`);
-  let out = '';
-  let err = '';
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => (err += d));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const ready = await new Promise<SshConnectReadyLine>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gatehouse connect ${connection} did not become ready:\n${err}`)), opts.timeoutMs ?? 60_000);
-    const check = (): void => {
-      const nl = out.indexOf('\n');
-      if (nl < 0) return;
-      clearTimeout(timer);
-      try {
-        resolve(JSON.parse(out.slice(0, nl)) as SshConnectReadyLine);
-      } catch (e) {
-        reject(new Error(`gatehouse connect printed a bad ready line ${JSON.stringify(out.slice(0, nl))}: ${(e as Error).message}`));
-      }
-    };
-    child.stdout!.on('data', check);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`gatehouse connect ${connection} exited with ${code} before it was ready:\n${err}`));
-    });
-  }).catch(async (e: unknown) => {
-    await stopChild(child, { signal: 'SIGKILL' });
-    throw e;
-  });
+  const { ready, child, stderr, exited, stop } = await spawnConnectUntilReady<SshConnectReadyLine>(connection, args, env, opts.timeoutMs ?? 60_000);
   const port = Number(ready.listening.split(':').pop());
   return {
     ready,
     port,
     pid: child.pid!,
     child,
-    stderr: () => err,
+    stderr,
     exited,
     sshArgs: (user, extra = []) => [
       '-F',
@@ -92,6 +58,6 @@ export async function startSshConnect(connection: string, args: readonly string[
       ...extra,
       `${user}@127.0.0.1`,
     ],
-    stop: (signal = 'SIGTERM') => stopChild(child, { signal, timeoutMs: 10_000 }),
+    stop,
   };
 }
