@@ -1,13 +1,15 @@
 /** "4:05", "1:02:03" or "expired": the time left until an approval (or a session) runs out. */
 export function formatCountdown(msLeft: number): string {
   if (!Number.isFinite(msLeft) || msLeft <= 0) return 'expired';
-  const totalSeconds = Math.ceil(msLeft / 1000);
+  return formatClock(Math.ceil(msLeft / 1000));
+}
+
+/** Whole seconds as a clock: "0:05", "12:34", "1:02:03". */
+export function formatClock(totalSeconds: number): string {
   const hours = Math.floor(totalSeconds / 3600);
   const minutes = Math.floor((totalSeconds % 3600) / 60);
-  const seconds = totalSeconds % 60;
-  const ss = String(seconds).padStart(2, '0');
-  if (hours > 0) return `${hours}:${String(minutes).padStart(2, '0')}:${ss}`;
-  return `${minutes}:${ss}`;
+  const ss = String(totalSeconds % 60).padStart(2, '0');
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${ss}` : `${minutes}:${ss}`;
 }
 
 /** A statement's run time: "85 ms", "1.24 s", "2:05". */

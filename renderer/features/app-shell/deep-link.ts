@@ -1,7 +1,7 @@
+import { connectionNameSchema } from '../../../shared/api/connections.ts';
 import { formatHashRoute } from './hash-route.ts';
 
 const APPROVAL_ID = /^[A-Za-z0-9_-]{1,100}$/;
-const CONNECTION_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 
 /**
  * Where a `navigate` event (or a notification's deep link) takes the app, as a hash route;
@@ -16,7 +16,7 @@ export function routeForNavigateTarget(target: string): string | null {
     const value = safeDecode(deepLink[2]!);
     if (value === null) return null;
     if (kind === 'approvals' && APPROVAL_ID.test(value)) return formatHashRoute(['approvals', value]);
-    if (kind === 'connect' && CONNECTION_NAME.test(value)) return formatHashRoute(['query'], { open: value });
+    if (kind === 'connect' && connectionNameSchema.safeParse(value).success) return formatHashRoute(['query'], { open: value });
     return null;
   }
   if (/^#?\/[A-Za-z0-9_\-/?=&%.]*$/.test(trimmed)) return trimmed.startsWith('#') ? trimmed : `#${trimmed}`;

@@ -4,6 +4,7 @@ import type { QueryEvent } from '../../../shared/bridge/query-bridge.ts';
 import { useBridge, useBridgeEvent, useLinkStatus } from '../../bridge/bridge-react.tsx';
 import { PlayIcon, StopIcon } from '../../ui/icons.tsx';
 import { useNow } from '../../ui/use-now.ts';
+import type { ConnectionTab } from '../../ui/use-connection-tabs.ts';
 import { formatDuration, formatRowCount } from '../../ui/time-format.ts';
 import { finalVerdict } from '../approvals/approval-wording.ts';
 import { ApprovalOutcomePanel } from './ApprovalOutcomePanel.tsx';
@@ -21,12 +22,6 @@ import { ResultGrid } from './ResultGrid.tsx';
 import { SqlEditor, type SqlEditorHandle } from './SqlEditor.tsx';
 import { createThrottle } from './throttle.ts';
 
-export interface QueryTab {
-  id: string;
-  connection: string;
-  title: string;
-}
-
 const RENDER_INTERVAL_MS = 120;
 // Going through the global on each call: reading localStorage can throw where storage is disabled, and the history catches that.
 const history = new QueryHistory({
@@ -36,7 +31,7 @@ const history = new QueryHistory({
 });
 
 /** One tab of the query pane: an editor bound to a connection, and the last statement's outcome. */
-export function QueryTabPanel({ tab, router, active }: { tab: QueryTab; router: QueryEventRouter; active: boolean }) {
+export function QueryTabPanel({ tab, router, active }: { tab: ConnectionTab; router: QueryEventRouter; active: boolean }) {
   const client = useBridge();
   const link = useLinkStatus();
   const [state, dispatch] = useReducer(runReducer, initialRunState);

@@ -1,3 +1,5 @@
+import { formatClock } from '../../ui/time-format.ts';
+
 /** ←/→ seek by this much; with Shift, by the long step. */
 export const SEEK_STEP_MS = 5_000;
 export const LONG_SEEK_STEP_MS = 30_000;
@@ -21,11 +23,7 @@ export function fractionOfMs(ms: number, durationMs: number): number {
 
 /** "0:05", "12:34", "1:02:03": a player clock, to the second (rounded down). */
 export function formatPlayerTime(ms: number): string {
-  const total = Number.isFinite(ms) && ms > 0 ? Math.floor(ms / 1000) : 0;
-  const hours = Math.floor(total / 3600);
-  const minutes = Math.floor((total % 3600) / 60);
-  const seconds = String(total % 60).padStart(2, '0');
-  return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${seconds}` : `${minutes}:${seconds}`;
+  return formatClock(Number.isFinite(ms) && ms > 0 ? Math.floor(ms / 1000) : 0);
 }
 
 /** An offset into a session: "+0.4 s" within the first minute, where statements come fast; "+1:02:03" beyond. */

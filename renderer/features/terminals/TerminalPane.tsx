@@ -1,6 +1,7 @@
 import { ActionIcon, Badge, Button, Group, Text, TextInput, Tooltip, useComputedColorScheme } from '@mantine/core';
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react';
 import { useBridge, useBridgeEvent, useLinkStatus } from '../../bridge/bridge-react.tsx';
+import type { ConnectionTab } from '../../ui/use-connection-tabs.ts';
 import { screenText } from '../recordings/screen-text.ts';
 import { createInteractiveXterm, type InteractiveXterm } from './create-xterm.ts';
 import { TerminalApprovalWait } from './TerminalApprovalWait.tsx';
@@ -11,12 +12,6 @@ import { nextTerminalPhase, OPENING, type TerminalAction } from './terminal-phas
 import type { TerminalSettings } from './terminal-settings.ts';
 import { xtermTheme } from './terminal-themes.ts';
 
-export interface TerminalTab {
-  id: string;
-  connection: string;
-  title: string;
-}
-
 /** How often the hidden screen text (for tests and assistive tools) follows the output. */
 const SCREEN_TEXT_EVERY_MS = 200;
 
@@ -26,7 +21,7 @@ function fitIfVisible(x: InteractiveXterm): void {
 }
 
 /** One terminal tab: xterm on a broker SSH session, with its recorded badge, approval wait and end states. */
-export function TerminalPane({ tab, router, active, settings, onClose }: { tab: TerminalTab; router: TerminalEventRouter; active: boolean; settings: TerminalSettings; onClose: () => void }) {
+export function TerminalPane({ tab, router, active, settings, onClose }: { tab: ConnectionTab; router: TerminalEventRouter; active: boolean; settings: TerminalSettings; onClose: () => void }) {
   const client = useBridge();
   const link = useLinkStatus();
   const scheme = useComputedColorScheme('light');

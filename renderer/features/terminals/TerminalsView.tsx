@@ -1,24 +1,18 @@
 import './terminals.css';
-import { ActionIcon, Alert, Button, Group, Select, Text, Title } from '@mantine/core';
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { Alert, Button, Group, Select, Text, Title } from '@mantine/core';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import type { ConnectionView } from '../../../shared/bridge/connections-bridge.ts';
 import { useBridge, useBridgeEvent } from '../../bridge/bridge-react.tsx';
+import { ConnectionTabStrip } from '../../ui/ConnectionTabStrip.tsx';
 import { PlusIcon } from '../../ui/icons.tsx';
+import { useConnectionTabs } from '../../ui/use-connection-tabs.ts';
 import type { HashRoute } from '../app-shell/hash-route.ts';
 import { replaceRoute } from '../app-shell/use-hash-route.ts';
 import { useRoleActions } from '../roles/use-role-actions.ts';
 import { TerminalEventRouter } from './terminal-event-router.ts';
-import { TerminalPane, type TerminalTab } from './TerminalPane.tsx';
+import { TerminalPane } from './TerminalPane.tsx';
 import { TerminalSettingsMenu } from './TerminalSettingsMenu.tsx';
 import { useTerminalSettings } from './use-terminal-settings.ts';
-
-let tabCounter = 0;
-
-function newTab(connection: string, existing: readonly TerminalTab[]): TerminalTab {
-  tabCounter += 1;
-  const same = existing.filter((t) => t.connection === connection).length;
-  return { id: `term-${Date.now().toString(36)}-${tabCounter}`, connection, title: same === 0 ? connection : `${connection} (${same + 1})` };
-}
 
 /** SSH terminals in tabs. `#/terminals?open=<connection>` opens a new tab on that connection. */
 export function TerminalsView({ route }: { route: HashRoute }) {
@@ -26,13 +20,9 @@ export function TerminalsView({ route }: { route: HashRoute }) {
   const actions = useRoleActions();
   const router = useMemo(() => new TerminalEventRouter(), []);
   const [settings, setSettings] = useTerminalSettings();
-  const [tabs, setTabs] = useState<TerminalTab[]>([]);
-  const [activeId, setActiveId] = useState<string | null>(null);
+  const { tabs, current, showTab, openTab, closeTab } = useConnectionTabs('term');
   const [connections, setConnections] = useState<ConnectionView[]>([]);
   const [picked, setPicked] = useState<string | null>(null);
-  const tabRefs = useRef(new Map<string, HTMLButtonElement>());
-  const tabsNow = useRef(tabs);
-  tabsNow.current = tabs;
 
   useBridgeEvent('terminal.event', (event) => router.deliver(event));
 
@@ -54,36 +44,9 @@ export function TerminalsView({ route }: { route: HashRoute }) {
     }
     if (handledRequest.current === openRequest) return;
     handledRequest.current = openRequest;
-    if (actions.openConnections) {
-      const tab = newTab(openRequest, tabsNow.current);
-      setTabs([...tabsNow.current, tab]);
-      setActiveId(tab.id);
-    }
+    if (actions.openConnections) openTab(openRequest);
     replaceRoute('#/terminals');
   }, [openRequest, actions.openConnections]);
-
-  const addTab = (connection: string) => {
-    const tab = newTab(connection, tabs);
-    setTabs([...tabs, tab]);
-    setActiveId(tab.id);
-  };
-
-  const closeTab = (id: string) => {
-    const index = tabs.findIndex((t) => t.id === id);
-    const rest = tabs.filter((t) => t.id !== id);
-    setTabs(rest);
-    if (activeId === id) setActiveId(rest[Math.min(index, rest.length - 1)]?.id ?? null);
-  };
-
-  const onTabKey = (event: KeyboardEvent<HTMLButtonElement>, index: number) => {
-    const delta = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
-    if (delta === 0) return;
-    event.preventDefault();
-    const next = tabs[(index + delta + tabs.length) % tabs.length];
-    if (!next) return;
-    setActiveId(next.id);
-    tabRefs.current.get(next.id)?.focus();
-  };
 
   if (!actions.openConnections) {
     return (
@@ -92,8 +55,6 @@ export function TerminalsView({ route }: { route: HashRoute }) {
       </Alert>
     );
   }
-
-  const current = tabs.find((t) => t.id === activeId) ?? tabs[0] ?? null;
 
   return (
     <div className="terminals-view">
@@ -112,7 +73,7 @@ export function TerminalsView({ route }: { route: HashRoute }) {
             searchable
             data-testid="terminal-new-connection"
           />
-          <Button size="xs" variant="default" leftSection={<PlusIcon size={14} />} disabled={!picked} onClick={() => picked && addTab(picked)} data-testid="terminal-new-tab">
+          <Button size="xs" variant="default" leftSection={<PlusIcon size={14} />} disabled={!picked} onClick={() => picked && openTab(picked)} data-testid="terminal-new-tab">
             New terminal
           </Button>
           <TerminalSettingsMenu settings={settings} onChange={setSettings} />
@@ -124,36 +85,17 @@ export function TerminalsView({ route }: { route: HashRoute }) {
         </Text>
       ) : (
         <>
-          <div role="tablist" aria-label="Terminal tabs" className="query-tabs">
-            {tabs.map((tab, index) => {
-              const selected = tab.id === current?.id;
-              return (
-                <div key={tab.id} className={`query-tab-button${selected ? ' is-selected' : ''}`}>
-                  <button
-                    ref={(el) => {
-                      if (el) tabRefs.current.set(tab.id, el);
-                      else tabRefs.current.delete(tab.id);
-                    }}
-                    type="button"
-                    role="tab"
-                    id={`${tab.id}-tab`}
-                    aria-selected={selected}
-                    aria-controls={`${tab.id}-panel`}
-                    tabIndex={selected ? 0 : -1}
-                    onClick={() => setActiveId(tab.id)}
-                    onKeyDown={(e) => onTabKey(e, index)}
-                    data-testid="terminal-tab"
-                    data-connection={tab.connection}
-                  >
-                    {tab.title}
-                  </button>
-                  <ActionIcon size="sm" variant="subtle" color="gray" aria-label={`Close terminal ${tab.title}`} onClick={() => closeTab(tab.id)} data-testid="terminal-close-tab">
-                    ×
-                  </ActionIcon>
-                </div>
-              );
-            })}
-          </div>
+          <ConnectionTabStrip
+            tabs={tabs}
+            currentId={current?.id ?? null}
+            onShow={showTab}
+            onClose={closeTab}
+            label="Terminal tabs"
+            closeLabel={(title) => `Close terminal ${title}`}
+            deleteCloses={false}
+            tabTestId="terminal-tab"
+            closeTestId="terminal-close-tab"
+          />
           {tabs.map((tab) => (
             <div key={tab.id} role="tabpanel" id={`${tab.id}-panel`} aria-labelledby={`${tab.id}-tab`} hidden={tab.id !== current?.id} className="terminal-tab-panel">
               <TerminalPane tab={tab} router={router} active={tab.id === current?.id} settings={settings} onClose={() => closeTab(tab.id)} />
