@@ -89,6 +89,9 @@ async function stopDemo(): Promise<void> {
   demo = undefined;
   await running?.stop();
   if (running !== undefined) {
+    // Only the in-process targets (PGlite, the built-in SSH server) have no process of their own.
+    expect(running.postgres.pid === null).toBe(running.postgres.kind === 'pglite');
+    expect(running.ssh.pid === null).toBe(running.ssh.mode === 'builtin');
     if (running.postgres.pid !== null) expect(isRunning(running.postgres.pid)).toBe(false);
     if (running.ssh.pid !== null) expect(isRunning(running.ssh.pid)).toBe(false);
     expect(await fetch(`${running.serverUrl}/healthz`).then(() => 'up', () => 'down')).toBe('down');
@@ -382,6 +385,7 @@ describe('gatehouse demo', () => {
     expect(await started.exited).toBe(0);
     expect(started.stderr()).toContain('Stopping the demo');
     expect(isRunning(postmaster)).toBe(false);
+    expect(ready.ssh.pid === null).toBe(ready.ssh.mode === 'builtin');
     if (ready.ssh.pid !== null) expect(isRunning(ready.ssh.pid)).toBe(false);
     if (ready.app.pid !== null) expect(isRunning(ready.app.pid)).toBe(false);
   });
