@@ -503,6 +503,27 @@ export class EnforcingSessionPolicy implements SessionPolicy {
 
   // ---- results ------------------------------------------------------------------------
 
+  /** Rows pass as a whole run when nothing in them is masked and no row limit is crossed. */
+  acceptRun(type: number, count: number, ctx: FrameContext): boolean {
+    const tag = ctx.expectation?.tag as StatementTag | undefined;
+    if (type === BackendCode.CopyData) {
+      if (tag?.copy !== null && tag?.copy !== undefined) return false;
+      return !this.masker.enabled || this.masker.textMasker === null;
+    }
+    if (type !== BackendCode.DataRow) return false;
+    if (this.masker.enabled) {
+      if (ctx.rows === null) return false;
+      const plan = this.masker.planFor(ctx.rows);
+      if (plan instanceof Promise || plan.active) return false;
+    }
+    if (tag === undefined) return true;
+    const limit = this.runtime.policy.limits.max_rows;
+    if (limit !== undefined && tag.statementRows + count > limit) return false;
+    tag.statementRows += count;
+    tag.rows += count;
+    return true;
+  }
+
   rewrite(frame: Frame, ctx: FrameContext): Buffer | null | Promise<Buffer | null> {
     const tag = ctx.expectation?.tag as StatementTag | undefined;
     switch (frame.type) {

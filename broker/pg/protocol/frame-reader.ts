@@ -10,6 +10,36 @@ export interface Frame {
 }
 
 /**
+ * Consecutive frames of one streaming type (DataRow, CopyData) taken as one slice: a result
+ * that passes unchanged is counted and forwarded without a Frame object per row.
+ */
+export interface FrameRun {
+  readonly run: true;
+  readonly type: number;
+  /** How many frames the slice holds. */
+  readonly count: number;
+  /** The frames back to back, a view into the received bytes. */
+  readonly raw: Buffer;
+}
+
+export function isFrameRun(item: Frame | FrameRun): item is FrameRun {
+  return 'run' in item;
+}
+
+/** The frames of a run, one by one, for a consumer that must look at each. */
+export function framesOfRun(run: FrameRun): Frame[] {
+  const frames: Frame[] = [];
+  const raw = run.raw;
+  let offset = 0;
+  while (offset < raw.length) {
+    const end = offset + 1 + raw.readUInt32BE(offset + 1);
+    frames.push({ type: raw[offset]!, payload: raw.subarray(offset + 5, end), raw: raw.subarray(offset, end) });
+    offset = end;
+  }
+  return frames;
+}
+
+/**
  * Splits a byte stream of typed protocol messages into frames without copying in the common
  * case: frames are views into the received chunk, and only a frame split across chunks is
  * assembled, into a buffer sized once from its length word (so a 10 MB value is not
@@ -69,6 +99,48 @@ export class FrameReader {
         '54000',
       );
     }
+  }
+
+  /**
+   * Like push, but consecutive frames of one of `runTypes` come back as one FrameRun (a frame
+   * that had to be assembled across chunks stays a Frame of its own).
+   */
+  pushRuns(chunk: Buffer, runTypes: ReadonlySet<number>): (Frame | FrameRun)[] {
+    const items: (Frame | FrameRun)[] = [];
+    let data = chunk;
+    if (this.partial !== null) {
+      data = this.fillPartial(chunk, items as Frame[]);
+      if (this.partial !== null) return items;
+    }
+    let offset = 0;
+    let runType = -1;
+    let runStart = 0;
+    let runCount = 0;
+    while (data.length - offset >= 5) {
+      const type = data[offset]!;
+      const length = data.readUInt32BE(offset + 1);
+      this.checkLength(type, length);
+      const end = offset + 1 + length;
+      if (end > data.length) break;
+      if (type === runType) {
+        runCount++;
+      } else {
+        if (runCount > 0) items.push({ run: true, type: runType, count: runCount, raw: data.subarray(runStart, offset) });
+        runCount = 0;
+        runType = -1;
+        if (runTypes.has(type)) {
+          runType = type;
+          runStart = offset;
+          runCount = 1;
+        } else {
+          items.push({ type, payload: data.subarray(offset + 5, end), raw: data.subarray(offset, end) });
+        }
+      }
+      offset = end;
+    }
+    if (runCount > 0) items.push({ run: true, type: runType, count: runCount, raw: data.subarray(runStart, offset) });
+    if (offset < data.length) this.startPartial(data.subarray(offset));
+    return items;
   }
 
   private startPartial(rest: Buffer): void {

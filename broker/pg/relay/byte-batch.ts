@@ -45,23 +45,23 @@ export class ByteBatch {
     return this.bytes;
   }
 
-  /** Takes the collected bytes as one buffer (or null if empty). */
-  take(): Buffer | null {
+  /**
+   * Takes the collected bytes as slices in order (empty when there are none). They are not
+   * joined: a socket writes them with one writev, where joining would copy a whole chunk
+   * whenever a frame assembled across reads precedes it.
+   */
+  take(): Buffer[] {
     this.closeRun();
     this.closeArenaSegment();
     const parts = this.parts;
     this.parts = [];
     this.bytes = 0;
-    let out: Buffer | null;
-    if (parts.length === 0) out = null;
-    else if (parts.length === 1) out = parts[0]!;
-    else out = Buffer.concat(parts);
     // Whatever went out may still reference the arena (the socket holds it until written): start a fresh one.
     if (this.arenaUsed > 0) {
       this.arena = Buffer.allocUnsafe(Math.max(64 * 1024, Math.min(this.arena.length, 4 * 1024 * 1024)));
       this.arenaUsed = 0;
     }
-    return out;
+    return parts;
   }
 
   private copyIntoArena(b: Buffer): void {

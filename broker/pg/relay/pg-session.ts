@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { serialize } from 'pg-protocol';
-import type { Frame, FrameReader } from '../protocol/frame-reader.ts';
+import { framesOfRun, isFrameRun, type Frame, type FrameReader, type FrameRun } from '../protocol/frame-reader.ts';
 import { decodeFrontendMessage, type FrontendMessage } from '../protocol/frontend-messages.ts';
 import { backend, type NoticeFields } from '../protocol/backend-messages.ts';
 import { decodeParameterStatus } from '../protocol/backend-decoders.ts';
@@ -9,8 +9,15 @@ import { BackendCode } from '../protocol/message-codes.ts';
 import { ProtocolError } from '../protocol/protocol-error.ts';
 import { ResponseTracker, type Expectation } from './response-tracker.ts';
 import { ByteBatch } from './byte-batch.ts';
+import { writeParts } from './write-parts.ts';
 import type { SessionPolicy, SessionView, StatementEvent, StatementVerdict } from './session-policy.ts';
 import type { Logger } from '../../log.ts';
+
+/** Result frames that come by the thousand: they are read as runs, one object per run. */
+const STREAMING_TYPES: ReadonlySet<number> = new Set([BackendCode.DataRow, BackendCode.CopyData]);
+
+/** Results waiting for the next turn of the event loop are written at once beyond this size. */
+const CLIENT_FLUSH_BYTES = 256 * 1024;
 
 /** A portal name no client can create: executing it makes the upstream fail the way an error does. */
 const REFUSED_PORTAL = 'gatehouse\u0001refused';
@@ -99,7 +106,9 @@ export class PgSession implements SessionView {
   }
 
   notice(fields: NoticeFields): void {
-    if (!this.closed) this.client.write(backend.noticeResponse(fields));
+    if (this.closed) return;
+    this.toClient.add(backend.noticeResponse(fields));
+    this.flushClient();
   }
 
   /** A CancelRequest for this session arrived; returns true if the policy withdrew a held statement. */
@@ -261,9 +270,9 @@ export class PgSession implements SessionView {
   }
 
   private flushUpstream(): void {
-    const bytes = this.toUpstream.take();
-    if (bytes === null || this.closed) return;
-    if (!this.upstream.write(bytes)) {
+    const parts = this.toUpstream.take();
+    if (parts.length === 0 || this.closed) return;
+    if (!writeParts(this.upstream, parts)) {
       this.client.pause();
       this.upstream.once('drain', () => {
         if (!this.holding && !this.closed) this.client.resume();
@@ -274,27 +283,33 @@ export class PgSession implements SessionView {
   // ---- upstream → client -------------------------------------------------------------
 
   private onUpstreamData(chunk: Buffer): void {
-    let frames: Frame[];
+    let items: (Frame | FrameRun)[];
     try {
-      frames = this.upstreamReader.push(chunk);
+      items = this.upstreamReader.pushRuns(chunk, STREAMING_TYPES);
     } catch (e) {
       this.fatalFromError(e, 'upstream');
       return;
     }
     if (this.upstreamBacklog !== null) {
-      this.upstreamBacklog.push(...frames);
+      this.upstreamBacklog.push(...items);
       return;
     }
-    this.handleUpstreamFrames(frames);
+    this.handleUpstreamFrames(items);
   }
 
   /** Frames that arrived while an asynchronous rewrite was pending; null when none is. */
-  private upstreamBacklog: Frame[] | null = null;
+  private upstreamBacklog: (Frame | FrameRun)[] | null = null;
 
-  private handleUpstreamFrames(frames: Frame[], start = 0): void {
+  private handleUpstreamFrames(items: (Frame | FrameRun)[], start = 0): void {
     const rewrite = this.policy.rewrite;
-    for (let i = start; i < frames.length; i++) {
-      const frame = frames[i]!;
+    for (let i = start; i < items.length; i++) {
+      const item = items[i]!;
+      if (isFrameRun(item)) {
+        if (this.passRun(item)) continue;
+        // The policy looks at these rows one by one.
+        items.splice(i, 1, ...framesOfRun(item));
+      }
+      const frame = items[i] as Frame;
       let ctx;
       try {
         ctx = this.tracker.observe(frame);
@@ -316,17 +331,37 @@ export class PgSession implements SessionView {
           return;
         }
         if (out instanceof Promise) {
-          this.awaitRewrite(out, ctx.completed, frames, i + 1);
+          this.awaitRewrite(out, ctx.completed, items, i + 1);
           return;
         }
         if (out !== null) this.toClient.add(out);
       }
       if (ctx.completed !== null) this.notifyCompleted(ctx.completed);
     }
-    this.flushClient();
+    this.scheduleClientFlush();
   }
 
-  private awaitRewrite(pending: Promise<Buffer | null>, completed: Expectation | null, frames: Frame[], next: number): void {
+  /**
+   * Forwards (or drops) a whole run when the policy needs nothing from its rows but their
+   * count; returns false when each row must go through the rewrite point.
+   */
+  private passRun(run: FrameRun): boolean {
+    const ctx = this.tracker.streamContext(run.type);
+    if (ctx.forward === 'client' && this.policy.rewrite !== undefined) {
+      let accepted: boolean;
+      try {
+        accepted = this.policy.acceptRun?.(run.type, run.count, ctx) ?? false;
+      } catch {
+        accepted = false;
+      }
+      if (!accepted) return false;
+    }
+    this.tracker.countRun(run.type, run.count);
+    if (ctx.forward === 'client') this.toClient.add(run.raw);
+    return true;
+  }
+
+  private awaitRewrite(pending: Promise<Buffer | null>, completed: Expectation | null, frames: (Frame | FrameRun)[], next: number): void {
     this.flushClient();
     this.upstream.pause();
     this.upstreamBacklog = frames.slice(next);
@@ -352,10 +387,29 @@ export class PgSession implements SessionView {
     }
   }
 
+  /**
+   * Results are written once per turn of the event loop: the TLS layer hands over one 16 kB
+   * record at a time, and writing each at once would wake the client for every one of them.
+   */
+  private scheduleClientFlush(): void {
+    if (this.toClient.size >= CLIENT_FLUSH_BYTES) {
+      this.flushClient();
+      return;
+    }
+    if (this.clientFlushScheduled) return;
+    this.clientFlushScheduled = true;
+    setImmediate(() => {
+      this.clientFlushScheduled = false;
+      this.flushClient();
+    });
+  }
+
+  private clientFlushScheduled = false;
+
   private flushClient(): void {
-    const bytes = this.toClient.take();
-    if (bytes === null || this.closed) return;
-    if (!this.client.write(bytes)) {
+    const parts = this.toClient.take();
+    if (parts.length === 0 || this.closed) return;
+    if (!writeParts(this.client, parts)) {
       this.upstream.pause();
       this.client.once('drain', () => {
         if (this.upstreamBacklog === null) this.upstream.resume();
@@ -378,6 +432,7 @@ export class PgSession implements SessionView {
 
   private fatal(fields: NoticeFields): void {
     if (this.closed) return;
+    this.flushClient();
     this.client.end(backend.errorResponse(fields));
     this.close(fields.message);
   }

@@ -135,14 +135,11 @@ export class ResponseTracker {
         ctx.rows = rows;
         return ctx;
       }
-      case BackendCode.DataRow:
-        if (head?.kind === 'query' || head?.kind === 'execute') {
-          if (head.kind === 'execute' && head.rows === undefined) head.rows = head.portal === undefined ? null : (this.portalRows.get(head.portal) ?? null);
-          head.rowCount = (head.rowCount ?? 0) + 1;
-          return this.context(head, head.rows ?? null);
-        }
-        this.desynchronized = true;
-        return { expectation: null, rows: null, completed: null, forward: 'client' };
+      case BackendCode.DataRow: {
+        const ctx = this.streamContext(frame.type);
+        this.countRun(frame.type, 1);
+        return ctx;
+      }
       case BackendCode.CommandComplete:
       case BackendCode.EmptyQueryResponse:
         if (head?.kind === 'query') {
@@ -176,6 +173,26 @@ export class ResponseTracker {
       default:
         return { expectation: head, rows: null, completed: null, forward: head?.swallow ? 'drop' : 'client' };
     }
+  }
+
+  /**
+   * What observe says about a DataRow or CopyData frame, without counting it: every frame of a
+   * run shares it, so a run can be judged once and then counted with countRun.
+   */
+  streamContext(type: number): FrameContext {
+    const head = this.queue[0] ?? null;
+    if (type !== BackendCode.DataRow) return this.context(head, head?.rows ?? null);
+    if (head?.kind !== 'query' && head?.kind !== 'execute') return { expectation: null, rows: null, completed: null, forward: 'client' };
+    if (head.kind === 'execute' && head.rows === undefined) head.rows = head.portal === undefined ? null : (this.portalRows.get(head.portal) ?? null);
+    return this.context(head, head.rows ?? null);
+  }
+
+  /** Records `count` DataRow or CopyData frames as received (after streamContext). */
+  countRun(type: number, count: number): void {
+    if (type !== BackendCode.DataRow) return;
+    const head = this.queue[0] ?? null;
+    if (head?.kind === 'query' || head?.kind === 'execute') head.rowCount = (head.rowCount ?? 0) + count;
+    else this.desynchronized = true;
   }
 
   private context(head: Expectation | null, rows: FieldDescription[] | null): FrameContext {

@@ -43,6 +43,12 @@ export interface SessionPolicy {
    * it. A promise pauses the result stream until it settles (catalog lookups for a new row shape).
    */
   rewrite?(frame: Frame, context: FrameContext, session: SessionView): Buffer | null | Promise<Buffer | null>;
+  /**
+   * Offered a run of `count` DataRow or CopyData frames before rewrite sees any of them:
+   * return true when they may pass unchanged (the policy has accounted for them), false to get
+   * each one through rewrite. Without this hook, a policy with rewrite sees every frame.
+   */
+  acceptRun?(type: number, count: number, context: FrameContext): boolean;
   completed?(expectation: Expectation, session: SessionView): void;
   /** A client's CancelRequest; return true if the policy consumed it (a held statement was withdrawn). */
   cancel?(session: SessionView): boolean;
