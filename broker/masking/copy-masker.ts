@@ -2,6 +2,10 @@ import { applyMaskStyle } from '../../shared/masking/mask-style.ts';
 import type { TextMasker } from '../../shared/masking/mask-text.ts';
 import type { RowPlan } from './row-plan.ts';
 import type { MaskingTally } from './result-masker.ts';
+import { RunWriter } from '../pg/protocol/run-writer.ts';
+import { BackendCode } from '../pg/protocol/message-codes.ts';
+
+const COPY_DATA = BackendCode.CopyData;
 
 export interface CopyFormat {
   format: 'text' | 'csv';
@@ -21,8 +25,11 @@ export function defaultCopyFormat(format: 'text' | 'csv'): CopyFormat {
 /** Splits one text-format COPY line into decoded field values (null for the null string). */
 function splitText(line: string, f: CopyFormat): (string | null)[] {
   const raw = line.split(f.delimiter);
-  return raw.map((field) => {
-    if (field === f.nullString) return null;
+  return raw.map((field) => (field === f.nullString ? null : decodeTextEscapes(field)));
+}
+
+/** Decodes text-format COPY escapes (octal, hex and the C-like letters). */
+function decodeTextEscapes(field: string): string {
     return field.replace(/\\(?:([0-7]{1,3})|x([0-9a-fA-F]{1,2})|(.))/g, (_m, oct: string | undefined, hex: string | undefined, ch: string | undefined) => {
       if (oct !== undefined) return String.fromCharCode(parseInt(oct, 8));
       if (hex !== undefined) return String.fromCharCode(parseInt(hex, 16));
@@ -36,7 +43,6 @@ function splitText(line: string, f: CopyFormat): (string | null)[] {
         default: return ch ?? '';
       }
     });
-  });
 }
 
 function joinText(values: (string | null)[], f: CopyFormat): string {
@@ -101,6 +107,12 @@ function joinCsv(values: (string | null)[], f: CopyFormat): string {
  */
 export class CopyMasker {
   private seenHeader = false;
+  private readonly delimiterByte: number | null;
+  private readonly quoteByte: number;
+  private readonly nullBytes: Buffer;
+  /** Where each column's bytes are in the line being split; reused for every line. */
+  private readonly fieldStarts: Int32Array;
+  private readonly fieldEnds: Int32Array;
 
   constructor(
     private readonly plan: RowPlan,
@@ -110,7 +122,13 @@ export class CopyMasker {
     private readonly tally: MaskingTally,
     /** Masks an expression's value when the statement reads masked columns (see computed-column-rule.ts). */
     private readonly maskComputed: ((text: string, typeOid: number) => string) | null = null,
-  ) {}
+  ) {
+    this.delimiterByte = singleByte(format.delimiter);
+    this.quoteByte = Buffer.from(format.quote, 'utf8')[0] ?? 0x22;
+    this.nullBytes = Buffer.from(format.nullString, 'utf8');
+    this.fieldStarts = new Int32Array(plan.actions.length);
+    this.fieldEnds = new Int32Array(plan.actions.length);
+  }
 
   rewriteLine(data: Buffer): Buffer {
     if (!this.plan.active) return data;
@@ -118,6 +136,173 @@ export class CopyMasker {
       this.seenHeader = true;
       return data;
     }
+    if (!this.splits(data, 0, data.length)) return this.rewriteParsed(data);
+    const outcome = this.maskSplitLine(data, 0, data.length);
+    if (outcome === 'unchanged') return data;
+    if (outcome === 'withhold') return this.withholdRow();
+    const writer = new RunWriter(data.length + 64);
+    this.writeSplitLine(writer, data, 0, data.length);
+    return writer.finish();
+  }
+
+  /**
+   * A run of CopyData frames (`source`, back to back) masked in one pass into one buffer;
+   * returns `source` itself when no line changed.
+   */
+  rewriteRun(source: Buffer): Buffer {
+    if (!this.plan.active) return source;
+    const writer = new RunWriter(source.length + 256);
+    let keptFrom = 0;
+    let changed = false;
+    let offset = 0;
+    while (offset < source.length) {
+      const end = offset + 1 + source.readUInt32BE(offset + 1);
+      const start = offset + 5;
+      let replacement: Buffer | null = null;
+      let inPlace = false;
+      if (this.format.header && !this.seenHeader) {
+        this.seenHeader = true;
+      } else if (this.splits(source, start, end)) {
+        const outcome = this.maskSplitLine(source, start, end);
+        if (outcome === 'withhold') replacement = this.withholdRow();
+        inPlace = outcome === 'changed';
+      } else {
+        const line = source.subarray(start, end);
+        const rewritten = this.rewriteParsed(line);
+        if (rewritten !== line) replacement = rewritten;
+      }
+      if (inPlace || replacement !== null) {
+        writer.copy(source, keptFrom, offset);
+        writer.beginFrame(COPY_DATA);
+        if (inPlace) this.writeSplitLine(writer, source, start, end);
+        else writer.copy(replacement!, 0, replacement!.length);
+        writer.endFrame();
+        keptFrom = end;
+        changed = true;
+      }
+      offset = end;
+    }
+    if (!changed) return source;
+    writer.copy(source, keptFrom, source.length);
+    return writer.finish();
+  }
+
+  /**
+   * Text format escapes every delimiter inside a value, and a CSV record without a quote
+   * character has none inside its values: both split on delimiter bytes, with no decoding of
+   * the columns that pass.
+   */
+  private splits(data: Buffer, start: number, end: number): boolean {
+    if (this.delimiterByte === null) return false;
+    if (this.format.format === 'text') return true;
+    return !hasByte(data, this.quoteByte, start, end);
+  }
+
+  /** Per column of the line being rewritten: undefined = unchanged, null = NULL, else the new value. */
+  private readonly replaced: (string | null | undefined)[] = [];
+
+  /** Splits data[start, end) into the scratch arrays and decides each column's value. */
+  private maskSplitLine(data: Buffer, start: number, end: number): 'unchanged' | 'changed' | 'withhold' {
+    let lineEnd = end;
+    if (lineEnd > start && data[lineEnd - 1] === 0x0a) lineEnd--;
+    if (lineEnd > start && data[lineEnd - 1] === 0x0d) lineEnd--;
+    const columns = this.plan.actions.length;
+    const starts = this.fieldStarts;
+    const ends = this.fieldEnds;
+    const delimiter = this.delimiterByte!;
+    let fields = 0;
+    let fieldStart = start;
+    for (let p = start; p < lineEnd; p++) {
+      if (data[p] !== delimiter) continue;
+      if (fields < columns) {
+        starts[fields] = fieldStart;
+        ends[fields] = p;
+      }
+      fields++;
+      fieldStart = p + 1;
+    }
+    if (fields < columns) {
+      starts[fields] = fieldStart;
+      ends[fields] = lineEnd;
+    }
+    fields++;
+    if (fields !== columns) return 'withhold';
+    let changed = false;
+    for (let i = 0; i < columns; i++) {
+      this.replaced[i] = undefined;
+      if (this.plan.actions[i]!.kind === 'pass') continue;
+      const fieldStartAt = starts[i]!;
+      const fieldEnd = ends[i]!;
+      if (this.isNull(data, fieldStartAt, fieldEnd)) continue;
+      const value = data.toString('utf8', fieldStartAt, fieldEnd);
+      const decoded = this.format.format === 'text' && hasByte(data, BACKSLASH, fieldStartAt, fieldEnd) ? decodeTextEscapes(value) : value;
+      const masked = this.maskValue(i, decoded);
+      if (masked === decoded) continue;
+      this.replaced[i] = masked;
+      changed = true;
+    }
+    return changed ? 'changed' : 'unchanged';
+  }
+
+  private isNull(data: Buffer, start: number, end: number): boolean {
+    const nullBytes = this.nullBytes;
+    if (end - start !== nullBytes.length) return false;
+    for (let i = 0; i < nullBytes.length; i++) if (data[start + i] !== nullBytes[i]) return false;
+    return true;
+  }
+
+  /** Writes the line decided by maskSplitLine (without a frame header). */
+  private writeSplitLine(writer: RunWriter, data: Buffer, start: number, end: number): void {
+    let copyFrom = start;
+    for (let i = 0; i < this.plan.actions.length; i++) {
+      const replacement = this.replaced[i];
+      if (replacement === undefined) continue;
+      writer.copy(data, copyFrom, this.fieldStarts[i]!);
+      if (replacement === null) writer.copy(this.nullBytes, 0, this.nullBytes.length);
+      else writer.utf8(this.encode(replacement));
+      copyFrom = this.fieldEnds[i]!;
+    }
+    writer.copy(data, copyFrom, end);
+  }
+
+  private encode(value: string): string {
+    if (this.format.format === 'text') return needsTextEscapes(value, this.format.delimiter) ? joinText([value], this.format) : value;
+    return joinCsv([value], this.format);
+  }
+
+  private withholdRow(): Buffer {
+    // A row we cannot split into the expected columns cannot be masked: withhold it whole.
+    this.tally.withheldValues += this.plan.actions.length;
+    return Buffer.alloc(0);
+  }
+
+  /** The value to send for column i: the same string when it passes unchanged, null to send NULL. */
+  private maskValue(i: number, v: string): string | null {
+    const action = this.plan.actions[i]!;
+    switch (action.kind) {
+      case 'pass':
+        return v;
+      case 'withhold':
+        this.tally.withheldValues++;
+        return null;
+      case 'mask':
+        this.tally.maskedColumns.add(action.label);
+        return applyMaskStyle(v, action.style, this.hashKey);
+      case 'computed':
+      case 'scan': {
+        if (action.kind === 'computed' && this.maskComputed !== null) return this.maskComputed(v, this.plan.fields[i]!.typeOid);
+        if (this.textMasker === null) return v;
+        const r = this.textMasker(v);
+        if (r.hits.length === 0) return v;
+        this.tally.detectorHits += r.hits.length;
+        return r.text;
+      }
+      default:
+        return action satisfies never;
+    }
+  }
+
+  private rewriteParsed(data: Buffer): Buffer {
     let text = data.toString('utf8');
     const newline = text.endsWith('\r\n') ? '\r\n' : text.endsWith('\n') ? '\n' : '';
     text = text.slice(0, text.length - newline.length);
@@ -127,40 +312,36 @@ export class CopyMasker {
     } catch {
       values = [];
     }
-    if (values.length !== this.plan.actions.length) {
-      // A row we cannot split into the expected columns cannot be masked: withhold it whole.
-      this.tally.withheldValues += this.plan.actions.length;
-      return Buffer.alloc(0);
-    }
+    if (values.length !== this.plan.actions.length) return this.withholdRow();
     let changed = false;
     values.forEach((v, i) => {
-      const action = this.plan.actions[i]!;
-      if (v === null || action.kind === 'pass') return;
-      if (action.kind === 'withhold') {
-        values[i] = null;
-        this.tally.withheldValues++;
-        changed = true;
-      } else if (action.kind === 'mask') {
-        values[i] = applyMaskStyle(v, action.style, this.hashKey);
-        this.tally.maskedColumns.add(action.label);
-        changed = true;
-      } else if (action.kind === 'computed' && this.maskComputed !== null) {
-        const masked = this.maskComputed(v, this.plan.fields[i]!.typeOid);
-        if (masked !== v) {
-          values[i] = masked;
-          changed = true;
-        }
-      } else if (this.textMasker !== null) {
-        const r = this.textMasker(v);
-        if (r.hits.length > 0) {
-          values[i] = r.text;
-          this.tally.detectorHits += r.hits.length;
-          changed = true;
-        }
-      }
+      if (v === null) return;
+      const masked = this.maskValue(i, v);
+      if (masked === v) return;
+      values[i] = masked;
+      changed = true;
     });
     if (!changed) return data;
     const line = this.format.format === 'text' ? joinText(values, this.format) : joinCsv(values, this.format);
     return Buffer.from(line + newline, 'utf8');
   }
 }
+
+function needsTextEscapes(value: string, delimiter: string): boolean {
+  return /[\\\n\r\t]/.test(value) || value.includes(delimiter);
+}
+
+const BACKSLASH = 0x5c;
+
+/** Whether data[start, end) holds the byte (Buffer.indexOf would search past `end`, through the whole run). */
+function hasByte(data: Buffer, byte: number, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) if (data[i] === byte) return true;
+  return false;
+}
+
+/** The byte of a one-byte delimiter (PostgreSQL allows no other); null for anything else. */
+function singleByte(delimiter: string): number | null {
+  const bytes = Buffer.from(delimiter, 'utf8');
+  return bytes.length === 1 ? bytes[0]! : null;
+}
+

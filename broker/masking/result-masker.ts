@@ -12,6 +12,7 @@ import type { ColumnCatalog } from './column-catalog.ts';
 import { buildRowPlan, type RowPlan } from './row-plan.ts';
 import { isJson, isTextBearing, type ComputedColumnRule } from './computed-column-rule.ts';
 import { maskJsonKeys } from './json-key-masker.ts';
+import { RunWriter } from '../pg/protocol/run-writer.ts';
 
 /** A DataRow whose lengths do not add up: the strict decoder names the fault. */
 function malformedDataRow(payload: Buffer): never {
@@ -106,51 +107,104 @@ export class ResultMasker {
 
   rewriteDataRow(raw: Buffer, payload: Buffer, plan: RowPlan, tally: MaskingTally, computed: ComputedColumnRule | null = null): Buffer {
     if (!plan.active) return raw;
+    const payloadStart = raw.length - payload.length;
+    if (!this.maskRow(raw, payloadStart, raw.length, plan, tally, computed)) return raw;
+    const writer = new RunWriter(raw.length + 64);
+    this.writeRow(writer, raw, payloadStart, raw.length);
+    return writer.finish();
+  }
+
+  /**
+   * A run of DataRows (`source`, frames back to back) masked in one pass into one buffer;
+   * returns `source` itself when no value changed.
+   */
+  rewriteDataRun(source: Buffer, plan: RowPlan, tally: MaskingTally, computed: ComputedColumnRule | null = null): Buffer {
+    if (!plan.active) return source;
+    const writer = new RunWriter(source.length + 256);
+    let keptFrom = 0;
+    let changed = false;
+    let offset = 0;
+    while (offset < source.length) {
+      const end = offset + 1 + source.readUInt32BE(offset + 1);
+      if (this.maskRow(source, offset + 5, end, plan, tally, computed)) {
+        writer.copy(source, keptFrom, offset);
+        this.writeRow(writer, source, offset + 5, end);
+        keptFrom = end;
+        changed = true;
+      }
+      offset = end;
+    }
+    if (!changed) return source;
+    writer.copy(source, keptFrom, source.length);
+    return writer.finish();
+  }
+
+  /** Where each value of the row being rewritten starts, and its length; reused for every row. */
+  private starts = new Int32Array(64);
+  private lengths = new Int32Array(64);
+  /** Per column of that row: undefined = unchanged, null = NULL, else the text to send. */
+  private replaced: (string | null | undefined)[] = [];
+  /** Per column: the replacement is binary jsonb, sent with its version byte. */
+  private jsonbVersion = new Uint8Array(64);
+  private columnCount = 0;
+
+  /**
+   * Decides the row's values (source[start, end) is a DataRow payload) into the scratch
+   * arrays; returns whether any changed. Throws ProtocolError when the lengths do not add up.
+   */
+  private maskRow(source: Buffer, start: number, end: number, plan: RowPlan, tally: MaskingTally, computed: ComputedColumnRule | null): boolean {
     // Locate values without slicing them all: most columns pass untouched and are copied as bytes.
-    const count = payload.length >= 2 ? payload.readInt16BE(0) : -1;
-    if (count < 0) return malformedDataRow(payload);
-    const starts = new Int32Array(count);
-    const lengths = new Int32Array(count);
-    let pos = 2;
+    const count = end - start >= 2 ? source.readInt16BE(start) : -1;
+    if (count < 0) return malformedDataRow(source.subarray(start, end));
+    if (this.starts.length < count) {
+      this.starts = new Int32Array(count);
+      this.lengths = new Int32Array(count);
+      this.jsonbVersion = new Uint8Array(count);
+    }
+    const starts = this.starts;
+    const lengths = this.lengths;
+    const replaced = this.replaced;
+    let pos = start + 2;
     for (let i = 0; i < count; i++) {
-      if (pos + 4 > payload.length) return malformedDataRow(payload);
-      const len = payload.readInt32BE(pos);
+      if (pos + 4 > end) return malformedDataRow(source.subarray(start, end));
+      const len = source.readInt32BE(pos);
       starts[i] = pos + 4;
       lengths[i] = len;
+      replaced[i] = undefined;
+      this.jsonbVersion[i] = 0;
       pos += 4 + (len > 0 ? len : 0);
     }
-    if (pos !== payload.length) return malformedDataRow(payload);
-    const values: (Buffer | null | undefined)[] = new Array<Buffer | null | undefined>(count);
+    if (pos !== end) return malformedDataRow(source.subarray(start, end));
+    this.columnCount = count;
     let changed = false;
     for (let i = 0; i < count; i++) {
       const action = plan.actions[i];
       if (action === undefined || action.kind === 'pass' || lengths[i]! < 0) continue;
-      const value = payload.subarray(starts[i]!, starts[i]! + lengths[i]!);
-      values[i] = value;
       const field = plan.fields[i]!;
       if (action.kind === 'withhold') {
-        values[i] = null;
+        replaced[i] = null;
         tally.withheldValues++;
         tally.maskedColumns.add(action.label);
         changed = true;
         continue;
       }
-      const text = field.format === 0 ? value.toString('utf8') : binaryToText(field.typeOid, value);
+      const valueStart = starts[i]!;
+      const valueEnd = valueStart + lengths[i]!;
+      const text = field.format === 0 ? source.toString('utf8', valueStart, valueEnd) : binaryToText(field.typeOid, source.subarray(valueStart, valueEnd));
       if (action.kind === 'mask') {
         changed = true;
         tally.maskedColumns.add(action.label);
         if (text === undefined) {
-          values[i] = null;
+          replaced[i] = null;
           tally.withheldValues++;
           continue;
         }
-        const masked = applyMaskStyle(field.typeOid === TypeOid.jsonb && field.format === 0 ? text : text, action.style, this.hashKey);
-        values[i] = masked === null ? null : Buffer.from(masked, 'utf8');
+        replaced[i] = applyMaskStyle(text, action.style, this.hashKey);
         continue;
       }
       if (action.kind === 'computed' && computed !== null && isTextBearing(field.typeOid)) {
         if (text === undefined) {
-          values[i] = null;
+          replaced[i] = null;
           tally.withheldValues++;
           changed = true;
           continue;
@@ -159,16 +213,16 @@ export class ResultMasker {
         if (masked === text) continue;
         changed = true;
         tally.maskedColumns.add(`${field.name} (expression over masked columns)`);
-        const bytes = Buffer.from(masked, 'utf8');
         // jsonb keeps its type (masked JSON is still JSON); anything else was announced as text.
-        values[i] = field.format === 1 && field.typeOid === TypeOid.jsonb ? Buffer.concat([Buffer.from([1]), bytes]) : bytes;
+        replaced[i] = masked;
+        if (field.format === 1 && field.typeOid === TypeOid.jsonb) this.jsonbVersion[i] = 1;
         continue;
       }
       // scan (table columns under scan: all, and computed columns without masked columns in reach)
       if (action.kind === 'computed' && this.policy.masking.scan === 'none') continue;
       if (this.textMasker === null) continue;
       if (text === undefined) {
-        values[i] = null;
+        replaced[i] = null;
         tally.withheldValues++;
         changed = true;
         continue;
@@ -180,37 +234,38 @@ export class ResultMasker {
       tally.maskedColumns.add(`${field.name} (${result.hits.join(', ')})`);
       if (field.format === 1 && !isTextLike(field.typeOid)) {
         // A binary number cannot carry a textual mask: withhold it.
-        values[i] = null;
+        replaced[i] = null;
         tally.withheldValues++;
-      } else if (field.format === 1 && field.typeOid === TypeOid.jsonb) {
-        values[i] = Buffer.concat([Buffer.from([1]), Buffer.from(result.text, 'utf8')]);
       } else {
-        values[i] = Buffer.from(result.text, 'utf8');
+        replaced[i] = result.text;
+        if (field.format === 1 && field.typeOid === TypeOid.jsonb) this.jsonbVersion[i] = 1;
       }
     }
-    if (!changed) return raw;
-    let size = 5 + 2;
-    for (let i = 0; i < count; i++) {
-      const v = values[i];
-      size += 4 + (v === undefined ? Math.max(lengths[i]!, 0) : v === null ? 0 : v.length);
-    }
-    const out = Buffer.allocUnsafe(size);
-    out[0] = BackendCode.DataRow;
-    out.writeUInt32BE(size - 1, 1);
-    out.writeInt16BE(count, 5);
-    let o = 7;
-    for (let i = 0; i < count; i++) {
-      const v = values[i];
-      if (v === undefined) {
-        o += payload.copy(out, o, starts[i]! - 4, starts[i]! + Math.max(lengths[i]!, 0));
-      } else if (v === null) {
-        o = out.writeInt32BE(-1, o);
+    return changed;
+  }
+
+  /** Writes the DataRow decided by maskRow: unchanged values copied in bulk, replaced ones written. */
+  private writeRow(writer: RunWriter, source: Buffer, payloadStart: number, end: number): void {
+    writer.beginFrame(BackendCode.DataRow);
+    let copyFrom = payloadStart;
+    for (let i = 0; i < this.columnCount; i++) {
+      const replacement = this.replaced[i];
+      if (replacement === undefined) continue;
+      const lengthWord = this.starts[i]! - 4;
+      writer.copy(source, copyFrom, lengthWord);
+      if (replacement === null) {
+        writer.int32(-1);
       } else {
-        o = out.writeInt32BE(v.length, o);
-        o += v.copy(out, o);
+        const at = writer.placeholder();
+        let bytes = 0;
+        if (this.jsonbVersion[i] === 1) bytes += writer.utf8('\u0001');
+        bytes += writer.utf8(replacement);
+        writer.patchInt32(at, bytes);
       }
+      copyFrom = this.starts[i]! + Math.max(this.lengths[i]!, 0);
     }
-    return out;
+    writer.copy(source, copyFrom, end);
+    writer.endFrame();
   }
 
   /** An expression's value in a statement that reads masked columns: JSON by key, other text whole. */

@@ -5,7 +5,7 @@ import { evaluateStatement, type PolicyDecision } from '../../shared/policy/eval
 import { newAuditEventId, type AuditEvent } from '../../shared/audit/audit-event.ts';
 import { SpoolUnavailableError } from '../audit/spool-unavailable-error.ts';
 import type { AuditSpool } from '../audit/audit-spool.ts';
-import type { Frame } from '../pg/protocol/frame-reader.ts';
+import type { Frame, FrameRun } from '../pg/protocol/frame-reader.ts';
 import { backend, type NoticeFields } from '../pg/protocol/backend-messages.ts';
 import { BackendCode } from '../pg/protocol/message-codes.ts';
 import { MessageBuilder } from '../pg/protocol/message-builder.ts';
@@ -503,25 +503,42 @@ export class EnforcingSessionPolicy implements SessionPolicy {
 
   // ---- results ------------------------------------------------------------------------
 
-  /** Rows pass as a whole run when nothing in them is masked and no row limit is crossed. */
-  acceptRun(type: number, count: number, ctx: FrameContext): boolean {
+  /**
+   * A run of rows in one pass: passed whole when nothing in it is masked, masked row by row
+   * without leaving the run otherwise; null (row by row through rewrite) when the row shape
+   * is still being looked up or the run crosses max_rows.
+   */
+  rewriteRun(run: FrameRun, ctx: FrameContext): Buffer | null {
     const tag = ctx.expectation?.tag as StatementTag | undefined;
-    if (type === BackendCode.CopyData) {
-      if (tag?.copy !== null && tag?.copy !== undefined) return false;
-      return !this.masker.enabled || this.masker.textMasker === null;
+    if (run.type === BackendCode.CopyData) {
+      const copy = tag?.copy ?? null;
+      if (copy === null) return this.masker.enabled && this.masker.textMasker !== null ? null : run.raw;
+      const out = copy.rewriteRun(run.raw);
+      tag!.rows += run.count;
+      return out;
     }
-    if (type !== BackendCode.DataRow) return false;
+    if (run.type !== BackendCode.DataRow) return null;
+    let plan: RowPlan | null = null;
     if (this.masker.enabled) {
-      if (ctx.rows === null) return false;
-      const plan = this.masker.planFor(ctx.rows);
-      if (plan instanceof Promise || plan.active) return false;
+      if (ctx.rows === null) return null;
+      const found = this.masker.planFor(ctx.rows);
+      if (found instanceof Promise) return null;
+      plan = found;
     }
-    if (tag === undefined) return true;
     const limit = this.runtime.policy.limits.max_rows;
-    if (limit !== undefined && tag.statementRows + count > limit) return false;
-    tag.statementRows += count;
-    tag.rows += count;
-    return true;
+    if (tag !== undefined && limit !== undefined && tag.statementRows + run.count > limit) return null;
+    let out = run.raw;
+    if (plan?.active === true) {
+      const active = plan;
+      const tally = tag?.tally ?? newTally();
+      const computed = tag?.computed ?? null;
+      out = this.masker.rewriteDataRun(run.raw, active, tally, computed);
+    }
+    if (tag !== undefined) {
+      tag.statementRows += run.count;
+      tag.rows += run.count;
+    }
+    return out;
   }
 
   rewrite(frame: Frame, ctx: FrameContext): Buffer | null | Promise<Buffer | null> {

@@ -342,22 +342,23 @@ export class PgSession implements SessionView {
   }
 
   /**
-   * Forwards (or drops) a whole run when the policy needs nothing from its rows but their
-   * count; returns false when each row must go through the rewrite point.
+   * Forwards (or drops) a whole run when the policy can take it as one (unchanged, or masked
+   * in one pass); returns false when each row must go through the rewrite point.
    */
   private passRun(run: FrameRun): boolean {
     const ctx = this.tracker.streamContext(run.type);
+    let out: Buffer | null = run.raw;
     if (ctx.forward === 'client' && this.policy.rewrite !== undefined) {
-      let accepted: boolean;
       try {
-        accepted = this.policy.acceptRun?.(run.type, run.count, ctx) ?? false;
+        out = this.policy.rewriteRun?.(run, ctx) ?? null;
       } catch {
-        accepted = false;
+        // The row-by-row path decides (and fails closed) with the error in context.
+        out = null;
       }
-      if (!accepted) return false;
+      if (out === null) return false;
     }
     this.tracker.countRun(run.type, run.count);
-    if (ctx.forward === 'client') this.toClient.add(run.raw);
+    if (ctx.forward === 'client' && out.length > 0) this.toClient.add(out);
     return true;
   }
 

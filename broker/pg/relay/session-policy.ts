@@ -1,4 +1,4 @@
-import type { Frame } from '../protocol/frame-reader.ts';
+import type { Frame, FrameRun } from '../protocol/frame-reader.ts';
 import type { NoticeFields } from '../protocol/backend-messages.ts';
 import type { Expectation, FrameContext } from './response-tracker.ts';
 
@@ -44,11 +44,12 @@ export interface SessionPolicy {
    */
   rewrite?(frame: Frame, context: FrameContext, session: SessionView): Buffer | null | Promise<Buffer | null>;
   /**
-   * Offered a run of `count` DataRow or CopyData frames before rewrite sees any of them:
-   * return true when they may pass unchanged (the policy has accounted for them), false to get
-   * each one through rewrite. Without this hook, a policy with rewrite sees every frame.
+   * Offered a run of DataRow or CopyData frames before rewrite sees any of them: returns the
+   * bytes to send for the whole run (`run.raw` itself when it passes unchanged), having
+   * accounted for its rows, or null to get each frame through rewrite instead. Without this
+   * hook, a policy with rewrite sees every frame.
    */
-  acceptRun?(type: number, count: number, context: FrameContext): boolean;
+  rewriteRun?(run: FrameRun, context: FrameContext): Buffer | null;
   completed?(expectation: Expectation, session: SessionView): void;
   /** A client's CancelRequest; return true if the policy consumed it (a held statement was withdrawn). */
   cancel?(session: SessionView): boolean;
