@@ -3,6 +3,9 @@
 import { buildProgram, runProgram } from '../broker/cli/main.ts';
 import { registerServerCommand } from '../server/cli/server-command.ts';
 import { registerDemoCommand } from './demo/demo-command.ts';
+import { keepWasmOnBaselineCompiler } from '../broker/runtime/wasm-baseline-compiler.ts';
+
+keepWasmOnBaselineCompiler();
 
 const program = buildProgram();
 registerServerCommand(program);

@@ -1,4 +1,5 @@
 import { dirname, join } from 'node:path';
+import { keepWasmOnBaselineCompiler } from '../runtime/wasm-baseline-compiler.ts';
 import { FileTokenStore, defaultTokenStorePath, type TokenStore } from '../auth/token-store.ts';
 import type { Logger } from '../log.ts';
 import { AppSession } from './app-session.ts';
@@ -42,6 +43,8 @@ export interface RunningBrokerBridge {
  * signed-in session (listeners, query sessions, the event subscription) ends with it.
  */
 export async function startBrokerBridge(o: StartBrokerBridgeOptions): Promise<RunningBrokerBridge> {
+  // The app's process hosts the proxies for its whole life: the same memory budget as the CLI's.
+  keepWasmOnBaselineCompiler();
   const env = o.env ?? process.env;
   const log = o.log;
   const settingsPath = o.settingsFile ?? defaultAppSettingsPath(env);
