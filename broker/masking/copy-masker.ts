@@ -1,6 +1,7 @@
-import { applyMaskStyle } from '../../shared/masking/mask-style.ts';
+import { applyMaskStyle, type MaskStyle } from '../../shared/masking/mask-style.ts';
 import type { TextMasker } from '../../shared/masking/mask-text.ts';
-import type { RowPlan } from './row-plan.ts';
+import type { ColumnAction, RowPlan } from './row-plan.ts';
+import { masksAsBytes, writeMaskBytes } from './byte-masks.ts';
 import type { MaskingTally } from './result-masker.ts';
 import { RunWriter } from '../pg/protocol/run-writer.ts';
 import { BackendCode } from '../pg/protocol/message-codes.ts';
@@ -113,6 +114,8 @@ export class CopyMasker {
   /** Where each column's bytes are in the line being split; reused for every line. */
   private readonly fieldStarts: Int32Array;
   private readonly fieldEnds: Int32Array;
+  /** Per column: the mask is written from the field's bytes (see byte-masks.ts). */
+  private readonly maskFromBytes: Uint8Array;
 
   constructor(
     private readonly plan: RowPlan,
@@ -128,6 +131,7 @@ export class CopyMasker {
     this.nullBytes = Buffer.from(format.nullString, 'utf8');
     this.fieldStarts = new Int32Array(plan.actions.length);
     this.fieldEnds = new Int32Array(plan.actions.length);
+    this.maskFromBytes = new Uint8Array(plan.actions.length);
   }
 
   rewriteLine(data: Buffer): Buffer {
@@ -201,6 +205,15 @@ export class CopyMasker {
   /** Per column of the line being rewritten: undefined = unchanged, null = NULL, else the new value. */
   private readonly replaced: (string | null | undefined)[] = [];
 
+  /**
+   * Whether a field's mask can be written from its bytes: an escaped text field must be
+   * decoded first, and a CSV value with an edge space would need quoting once masked.
+   */
+  private masksBytes(style: MaskStyle, data: Buffer, start: number, end: number): boolean {
+    if (this.format.format === 'text' ? hasByte(data, BACKSLASH, start, end) : data[start] === SPACE || data[end - 1] === SPACE) return false;
+    return masksAsBytes(style, data, start, end);
+  }
+
   /** Splits data[start, end) into the scratch arrays and decides each column's value. */
   private maskSplitLine(data: Buffer, start: number, end: number): 'unchanged' | 'changed' | 'withhold' {
     let lineEnd = end;
@@ -234,6 +247,15 @@ export class CopyMasker {
       const fieldStartAt = starts[i]!;
       const fieldEnd = ends[i]!;
       if (this.isNull(data, fieldStartAt, fieldEnd)) continue;
+      const action = this.plan.actions[i]!;
+      this.maskFromBytes[i] = 0;
+      if (action.kind === 'mask' && (action.style === 'null' || this.masksBytes(action.style, data, fieldStartAt, fieldEnd))) {
+        this.tally.maskedColumns.add(action.label);
+        this.replaced[i] = action.style === 'null' ? null : '';
+        this.maskFromBytes[i] = action.style === 'null' ? 0 : 1;
+        changed = true;
+        continue;
+      }
       const value = data.toString('utf8', fieldStartAt, fieldEnd);
       const decoded = this.format.format === 'text' && hasByte(data, BACKSLASH, fieldStartAt, fieldEnd) ? decodeTextEscapes(value) : value;
       const masked = this.maskValue(i, decoded);
@@ -259,6 +281,7 @@ export class CopyMasker {
       if (replacement === undefined) continue;
       writer.copy(data, copyFrom, this.fieldStarts[i]!);
       if (replacement === null) writer.copy(this.nullBytes, 0, this.nullBytes.length);
+      else if (this.maskFromBytes[i] === 1) writeMaskBytes((this.plan.actions[i] as Extract<ColumnAction, { kind: 'mask' }>).style, data, this.fieldStarts[i]!, this.fieldEnds[i]!, writer);
       else writer.utf8(this.encode(replacement));
       copyFrom = this.fieldEnds[i]!;
     }
@@ -332,6 +355,7 @@ function needsTextEscapes(value: string, delimiter: string): boolean {
 }
 
 const BACKSLASH = 0x5c;
+const SPACE = 0x20;
 
 /** Whether data[start, end) holds the byte (Buffer.indexOf would search past `end`, through the whole run). */
 function hasByte(data: Buffer, byte: number, start: number, end: number): boolean {

@@ -9,7 +9,8 @@ import { PayloadReader } from '../pg/protocol/payload-reader.ts';
 import { ProtocolError } from '../pg/protocol/protocol-error.ts';
 import { binaryToText, isTextLike, TypeOid } from './binary-values.ts';
 import type { ColumnCatalog } from './column-catalog.ts';
-import { buildRowPlan, type RowPlan } from './row-plan.ts';
+import { buildRowPlan, type ColumnAction, type RowPlan } from './row-plan.ts';
+import { masksAsBytes, writeMaskBytes } from './byte-masks.ts';
 import { isJson, isTextBearing, type ComputedColumnRule } from './computed-column-rule.ts';
 import { maskJsonKeys } from './json-key-masker.ts';
 import { RunWriter } from '../pg/protocol/run-writer.ts';
@@ -110,7 +111,7 @@ export class ResultMasker {
     const payloadStart = raw.length - payload.length;
     if (!this.maskRow(raw, payloadStart, raw.length, plan, tally, computed)) return raw;
     const writer = new RunWriter(raw.length + 64);
-    this.writeRow(writer, raw, payloadStart, raw.length);
+    this.writeRow(writer, raw, payloadStart, raw.length, plan);
     return writer.finish();
   }
 
@@ -128,7 +129,7 @@ export class ResultMasker {
       const end = offset + 1 + source.readUInt32BE(offset + 1);
       if (this.maskRow(source, offset + 5, end, plan, tally, computed)) {
         writer.copy(source, keptFrom, offset);
-        this.writeRow(writer, source, offset + 5, end);
+        this.writeRow(writer, source, offset + 5, end, plan);
         keptFrom = end;
         changed = true;
       }
@@ -146,6 +147,8 @@ export class ResultMasker {
   private replaced: (string | null | undefined)[] = [];
   /** Per column: the replacement is binary jsonb, sent with its version byte. */
   private jsonbVersion = new Uint8Array(64);
+  /** Per column: the mask is written from the value's bytes (see byte-masks.ts), not from `replaced`. */
+  private maskFromBytes = new Uint8Array(64);
   private columnCount = 0;
 
   /**
@@ -160,6 +163,7 @@ export class ResultMasker {
       this.starts = new Int32Array(count);
       this.lengths = new Int32Array(count);
       this.jsonbVersion = new Uint8Array(count);
+      this.maskFromBytes = new Uint8Array(count);
     }
     const starts = this.starts;
     const lengths = this.lengths;
@@ -172,6 +176,7 @@ export class ResultMasker {
       lengths[i] = len;
       replaced[i] = undefined;
       this.jsonbVersion[i] = 0;
+      this.maskFromBytes[i] = 0;
       pos += 4 + (len > 0 ? len : 0);
     }
     if (pos !== end) return malformedDataRow(source.subarray(start, end));
@@ -190,6 +195,13 @@ export class ResultMasker {
       }
       const valueStart = starts[i]!;
       const valueEnd = valueStart + lengths[i]!;
+      if (action.kind === 'mask' && field.format === 0 && (action.style === 'null' || masksAsBytes(action.style, source, valueStart, valueEnd))) {
+        changed = true;
+        tally.maskedColumns.add(action.label);
+        replaced[i] = action.style === 'null' ? null : '';
+        this.maskFromBytes[i] = action.style === 'null' ? 0 : 1;
+        continue;
+      }
       const text = field.format === 0 ? source.toString('utf8', valueStart, valueEnd) : binaryToText(field.typeOid, source.subarray(valueStart, valueEnd));
       if (action.kind === 'mask') {
         changed = true;
@@ -245,7 +257,7 @@ export class ResultMasker {
   }
 
   /** Writes the DataRow decided by maskRow: unchanged values copied in bulk, replaced ones written. */
-  private writeRow(writer: RunWriter, source: Buffer, payloadStart: number, end: number): void {
+  private writeRow(writer: RunWriter, source: Buffer, payloadStart: number, end: number, plan: RowPlan): void {
     writer.beginFrame(BackendCode.DataRow);
     let copyFrom = payloadStart;
     for (let i = 0; i < this.columnCount; i++) {
@@ -255,6 +267,10 @@ export class ResultMasker {
       writer.copy(source, copyFrom, lengthWord);
       if (replacement === null) {
         writer.int32(-1);
+      } else if (this.maskFromBytes[i] === 1) {
+        const at = writer.placeholder();
+        const action = plan.actions[i] as Extract<ColumnAction, { kind: 'mask' }>;
+        writer.patchInt32(at, writeMaskBytes(action.style, source, this.starts[i]!, this.starts[i]! + this.lengths[i]!, writer));
       } else {
         const at = writer.placeholder();
         let bytes = 0;

@@ -1,0 +1,52 @@
+import { REDACTED_TOKEN, type MaskStyle } from '../../shared/masking/mask-style.ts';
+import type { RunWriter } from '../pg/protocol/run-writer.ts';
+
+const REDACTED = Buffer.from(REDACTED_TOKEN, 'utf8');
+const STARS = Buffer.from('***', 'utf8');
+const AT = 0x40;
+
+/** The length of the UTF-8 character starting at source[i] (lead and continuation bytes checked), 0 when invalid. */
+function characterLength(source: Buffer, i: number, end: number): number {
+  const lead = source[i]!;
+  const length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+  if (length === 0 || i + length > end) return 0;
+  for (let k = 1; k < length; k++) if ((source[i + k]! & 0xc0) !== 0x80) return 0;
+  return length;
+}
+
+/** The position of the one '@' of an e-mail in source[start, end), or -1 when it is not shaped like one. */
+function emailAt(source: Buffer, start: number, end: number): number {
+  let at = -1;
+  for (let i = start; i < end; i++) {
+    if (source[i] !== AT) continue;
+    if (at >= 0) return -1;
+    at = i;
+  }
+  if (at <= start || at >= end - 1) return -1;
+  const first = characterLength(source, start, end);
+  return first === 0 || start + first > at ? -1 : at;
+}
+
+/**
+ * Whether the mask of the UTF-8 value source[start, end) can be written from its bytes, with
+ * no string made: `redact` always, `partial` for an e-mail (the most common masked column).
+ * The bytes written are exactly the UTF-8 of applyMaskStyle's result.
+ */
+export function masksAsBytes(style: MaskStyle, source: Buffer, start: number, end: number): boolean {
+  if (style === 'redact') return true;
+  return style === 'partial' && emailAt(source, start, end) >= 0;
+}
+
+/** Writes the mask decided by masksAsBytes; returns how many bytes it wrote. */
+export function writeMaskBytes(style: MaskStyle, source: Buffer, start: number, end: number, writer: RunWriter): number {
+  if (style === 'redact') {
+    writer.copy(REDACTED, 0, REDACTED.length);
+    return REDACTED.length;
+  }
+  const at = emailAt(source, start, end);
+  const first = characterLength(source, start, end);
+  writer.copy(source, start, start + first);
+  writer.copy(STARS, 0, STARS.length);
+  writer.copy(source, at, end);
+  return first + STARS.length + (end - at);
+}
