@@ -30,23 +30,24 @@ function emailAt(source: Buffer, start: number, end: number): number {
 /**
  * Whether the mask of the UTF-8 value source[start, end) can be written from its bytes, with
  * no string made: `redact` always, `partial` for an e-mail (the most common masked column).
- * The bytes written are exactly the UTF-8 of applyMaskStyle's result.
+ * Returns where writeMaskBytes cuts the value (the '@' of an e-mail), or -1 when the value
+ * must be decoded and masked as a string. The bytes written are exactly the UTF-8 of
+ * applyMaskStyle's result.
  */
-export function masksAsBytes(style: MaskStyle, source: Buffer, start: number, end: number): boolean {
-  if (style === 'redact') return true;
-  return style === 'partial' && emailAt(source, start, end) >= 0;
+export function byteMaskCut(style: MaskStyle, source: Buffer, start: number, end: number): number {
+  if (style === 'redact') return start;
+  return style === 'partial' ? emailAt(source, start, end) : -1;
 }
 
-/** Writes the mask decided by masksAsBytes; returns how many bytes it wrote. */
-export function writeMaskBytes(style: MaskStyle, source: Buffer, start: number, end: number, writer: RunWriter): number {
+/** Writes the mask decided by byteMaskCut (with its cut); returns how many bytes it wrote. */
+export function writeMaskBytes(style: MaskStyle, source: Buffer, start: number, end: number, cut: number, writer: RunWriter): number {
   if (style === 'redact') {
     writer.copy(REDACTED, 0, REDACTED.length);
     return REDACTED.length;
   }
-  const at = emailAt(source, start, end);
   const first = characterLength(source, start, end);
   writer.copy(source, start, start + first);
   writer.copy(STARS, 0, STARS.length);
-  writer.copy(source, at, end);
-  return first + STARS.length + (end - at);
+  writer.copy(source, cut, end);
+  return first + STARS.length + (end - cut);
 }

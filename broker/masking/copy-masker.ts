@@ -1,7 +1,7 @@
 import { applyMaskStyle, type MaskStyle } from '../../shared/masking/mask-style.ts';
 import type { TextMasker } from '../../shared/masking/mask-text.ts';
 import type { ColumnAction, RowPlan } from './row-plan.ts';
-import { masksAsBytes, writeMaskBytes } from './byte-masks.ts';
+import { byteMaskCut, writeMaskBytes } from './byte-masks.ts';
 import type { MaskingTally } from './result-masker.ts';
 import { RunWriter } from '../pg/protocol/run-writer.ts';
 import { BackendCode } from '../pg/protocol/message-codes.ts';
@@ -114,8 +114,8 @@ export class CopyMasker {
   /** Where each column's bytes are in the line being split; reused for every line. */
   private readonly fieldStarts: Int32Array;
   private readonly fieldEnds: Int32Array;
-  /** Per column: the mask is written from the field's bytes (see byte-masks.ts). */
-  private readonly maskFromBytes: Uint8Array;
+  /** Per column: where a mask written from the field's bytes cuts it (see byte-masks.ts); -1 when it is not. */
+  private readonly byteMaskCuts: Int32Array;
 
   constructor(
     private readonly plan: RowPlan,
@@ -131,7 +131,7 @@ export class CopyMasker {
     this.nullBytes = Buffer.from(format.nullString, 'utf8');
     this.fieldStarts = new Int32Array(plan.actions.length);
     this.fieldEnds = new Int32Array(plan.actions.length);
-    this.maskFromBytes = new Uint8Array(plan.actions.length);
+    this.byteMaskCuts = new Int32Array(plan.actions.length).fill(-1);
   }
 
   rewriteLine(data: Buffer): Buffer {
@@ -209,9 +209,9 @@ export class CopyMasker {
    * Whether a field's mask can be written from its bytes: an escaped text field must be
    * decoded first, and a CSV value with an edge space would need quoting once masked.
    */
-  private masksBytes(style: MaskStyle, data: Buffer, start: number, end: number): boolean {
-    if (this.format.format === 'text' ? hasByte(data, BACKSLASH, start, end) : data[start] === SPACE || data[end - 1] === SPACE) return false;
-    return masksAsBytes(style, data, start, end);
+  private byteMaskCut(style: MaskStyle, data: Buffer, start: number, end: number): number {
+    if (this.format.format === 'text' ? hasByte(data, BACKSLASH, start, end) : data[start] === SPACE || data[end - 1] === SPACE) return -1;
+    return byteMaskCut(style, data, start, end);
   }
 
   /** Splits data[start, end) into the scratch arrays and decides each column's value. */
@@ -248,13 +248,16 @@ export class CopyMasker {
       const fieldEnd = ends[i]!;
       if (this.isNull(data, fieldStartAt, fieldEnd)) continue;
       const action = this.plan.actions[i]!;
-      this.maskFromBytes[i] = 0;
-      if (action.kind === 'mask' && (action.style === 'null' || this.masksBytes(action.style, data, fieldStartAt, fieldEnd))) {
-        this.tally.maskedColumns.add(action.label);
-        this.replaced[i] = action.style === 'null' ? null : '';
-        this.maskFromBytes[i] = action.style === 'null' ? 0 : 1;
-        changed = true;
-        continue;
+      this.byteMaskCuts[i] = -1;
+      if (action.kind === 'mask') {
+        const cut = action.style === 'null' ? -1 : this.byteMaskCut(action.style, data, fieldStartAt, fieldEnd);
+        if (action.style === 'null' || cut >= 0) {
+          this.tally.maskedColumns.add(action.label);
+          this.replaced[i] = action.style === 'null' ? null : '';
+          this.byteMaskCuts[i] = cut;
+          changed = true;
+          continue;
+        }
       }
       const value = data.toString('utf8', fieldStartAt, fieldEnd);
       const decoded = this.format.format === 'text' && hasByte(data, BACKSLASH, fieldStartAt, fieldEnd) ? decodeTextEscapes(value) : value;
@@ -281,7 +284,10 @@ export class CopyMasker {
       if (replacement === undefined) continue;
       writer.copy(data, copyFrom, this.fieldStarts[i]!);
       if (replacement === null) writer.copy(this.nullBytes, 0, this.nullBytes.length);
-      else if (this.maskFromBytes[i] === 1) writeMaskBytes((this.plan.actions[i] as Extract<ColumnAction, { kind: 'mask' }>).style, data, this.fieldStarts[i]!, this.fieldEnds[i]!, writer);
+      else if (this.byteMaskCuts[i]! >= 0) {
+        const style = (this.plan.actions[i] as Extract<ColumnAction, { kind: 'mask' }>).style;
+        writeMaskBytes(style, data, this.fieldStarts[i]!, this.fieldEnds[i]!, this.byteMaskCuts[i]!, writer);
+      }
       else writer.utf8(this.encode(replacement));
       copyFrom = this.fieldEnds[i]!;
     }

@@ -10,7 +10,7 @@ import { ProtocolError } from '../pg/protocol/protocol-error.ts';
 import { binaryToText, isTextLike, TypeOid } from './binary-values.ts';
 import type { ColumnCatalog } from './column-catalog.ts';
 import { buildRowPlan, type ColumnAction, type RowPlan } from './row-plan.ts';
-import { masksAsBytes, writeMaskBytes } from './byte-masks.ts';
+import { byteMaskCut, writeMaskBytes } from './byte-masks.ts';
 import { isJson, isTextBearing, type ComputedColumnRule } from './computed-column-rule.ts';
 import { maskJsonKeys } from './json-key-masker.ts';
 import { RunWriter } from '../pg/protocol/run-writer.ts';
@@ -147,8 +147,8 @@ export class ResultMasker {
   private replaced: (string | null | undefined)[] = [];
   /** Per column: the replacement is binary jsonb, sent with its version byte. */
   private jsonbVersion = new Uint8Array(64);
-  /** Per column: the mask is written from the value's bytes (see byte-masks.ts), not from `replaced`. */
-  private maskFromBytes = new Uint8Array(64);
+  /** Per column: where a mask written from the value's bytes cuts it (see byte-masks.ts); -1 when it is not. */
+  private byteMaskCuts = new Int32Array(64);
   private columnCount = 0;
 
   /**
@@ -163,7 +163,7 @@ export class ResultMasker {
       this.starts = new Int32Array(count);
       this.lengths = new Int32Array(count);
       this.jsonbVersion = new Uint8Array(count);
-      this.maskFromBytes = new Uint8Array(count);
+      this.byteMaskCuts = new Int32Array(count);
     }
     const starts = this.starts;
     const lengths = this.lengths;
@@ -171,12 +171,13 @@ export class ResultMasker {
     let pos = start + 2;
     for (let i = 0; i < count; i++) {
       if (pos + 4 > end) return malformedDataRow(source.subarray(start, end));
-      const len = source.readInt32BE(pos);
+      // Read by hand: readInt32BE's argument checks showed up per value in profiles.
+      const len = (source[pos]! << 24) | (source[pos + 1]! << 16) | (source[pos + 2]! << 8) | source[pos + 3]!;
       starts[i] = pos + 4;
       lengths[i] = len;
       replaced[i] = undefined;
       this.jsonbVersion[i] = 0;
-      this.maskFromBytes[i] = 0;
+      this.byteMaskCuts[i] = -1;
       pos += 4 + (len > 0 ? len : 0);
     }
     if (pos !== end) return malformedDataRow(source.subarray(start, end));
@@ -195,12 +196,15 @@ export class ResultMasker {
       }
       const valueStart = starts[i]!;
       const valueEnd = valueStart + lengths[i]!;
-      if (action.kind === 'mask' && field.format === 0 && (action.style === 'null' || masksAsBytes(action.style, source, valueStart, valueEnd))) {
-        changed = true;
-        tally.maskedColumns.add(action.label);
-        replaced[i] = action.style === 'null' ? null : '';
-        this.maskFromBytes[i] = action.style === 'null' ? 0 : 1;
-        continue;
+      if (action.kind === 'mask' && field.format === 0) {
+        const cut = action.style === 'null' ? -1 : byteMaskCut(action.style, source, valueStart, valueEnd);
+        if (action.style === 'null' || cut >= 0) {
+          changed = true;
+          tally.maskedColumns.add(action.label);
+          replaced[i] = action.style === 'null' ? null : '';
+          this.byteMaskCuts[i] = cut;
+          continue;
+        }
       }
       const text = field.format === 0 ? source.toString('utf8', valueStart, valueEnd) : binaryToText(field.typeOid, source.subarray(valueStart, valueEnd));
       if (action.kind === 'mask') {
@@ -267,10 +271,10 @@ export class ResultMasker {
       writer.copy(source, copyFrom, lengthWord);
       if (replacement === null) {
         writer.int32(-1);
-      } else if (this.maskFromBytes[i] === 1) {
+      } else if (this.byteMaskCuts[i]! >= 0) {
         const at = writer.placeholder();
         const action = plan.actions[i] as Extract<ColumnAction, { kind: 'mask' }>;
-        writer.patchInt32(at, writeMaskBytes(action.style, source, this.starts[i]!, this.starts[i]! + this.lengths[i]!, writer));
+        writer.patchInt32(at, writeMaskBytes(action.style, source, this.starts[i]!, this.starts[i]! + this.lengths[i]!, this.byteMaskCuts[i]!, writer));
       } else {
         const at = writer.placeholder();
         let bytes = 0;

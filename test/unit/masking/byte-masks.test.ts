@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { masksAsBytes, writeMaskBytes } from '../../../broker/masking/byte-masks.ts';
+import { byteMaskCut, writeMaskBytes } from '../../../broker/masking/byte-masks.ts';
 import { RunWriter } from '../../../broker/pg/protocol/run-writer.ts';
 import { applyMaskStyle } from '../../../shared/masking/mask-style.ts';
 
@@ -11,9 +11,10 @@ function byBytes(style: 'redact' | 'partial', value: Buffer): string | null {
   const source = Buffer.concat([Buffer.from('xx'), value, Buffer.from('yy')]);
   const start = 2;
   const end = 2 + value.length;
-  if (!masksAsBytes(style, source, start, end)) return null;
+  const cut = byteMaskCut(style, source, start, end);
+  if (cut < 0) return null;
   const writer = new RunWriter(16);
-  const written = writeMaskBytes(style, source, start, end, writer);
+  const written = writeMaskBytes(style, source, start, end, cut, writer);
   const out = writer.finish();
   expect(written).toBe(out.length);
   return out.toString('utf8');
