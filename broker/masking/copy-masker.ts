@@ -4,6 +4,7 @@ import type { ColumnAction, RowPlan } from './row-plan.ts';
 import { byteMaskCut, writeMaskBytes } from './byte-masks.ts';
 import type { MaskingTally } from './result-masker.ts';
 import { RunWriter } from '../pg/protocol/run-writer.ts';
+import { lengthAt } from '../pg/protocol/frame-reader.ts';
 import { BackendCode } from '../pg/protocol/message-codes.ts';
 
 const COPY_DATA = BackendCode.CopyData;
@@ -160,7 +161,7 @@ export class CopyMasker {
     let changed = false;
     let offset = 0;
     while (offset < source.length) {
-      const end = offset + 1 + source.readUInt32BE(offset + 1);
+      const end = offset + 1 + lengthAt(source, offset + 1);
       const start = offset + 5;
       let replacement: Buffer | null = null;
       let inPlace = false;

@@ -14,6 +14,7 @@ import { byteMaskCut, writeMaskBytes } from './byte-masks.ts';
 import { isJson, isTextBearing, type ComputedColumnRule } from './computed-column-rule.ts';
 import { maskJsonKeys } from './json-key-masker.ts';
 import { RunWriter } from '../pg/protocol/run-writer.ts';
+import { lengthAt } from '../pg/protocol/frame-reader.ts';
 
 /** A DataRow whose lengths do not add up: the strict decoder names the fault. */
 function malformedDataRow(payload: Buffer): never {
@@ -126,7 +127,7 @@ export class ResultMasker {
     let changed = false;
     let offset = 0;
     while (offset < source.length) {
-      const end = offset + 1 + source.readUInt32BE(offset + 1);
+      const end = offset + 1 + lengthAt(source, offset + 1);
       if (this.maskRow(source, offset + 5, end, plan, tally, computed)) {
         writer.copy(source, keptFrom, offset);
         this.writeRow(writer, source, offset + 5, end, plan);
