@@ -300,14 +300,16 @@ export class PgSession implements SessionView {
   /** Frames that arrived while an asynchronous rewrite was pending; null when none is. */
   private upstreamBacklog: (Frame | FrameRun)[] | null = null;
 
-  private handleUpstreamFrames(items: (Frame | FrameRun)[], start = 0): void {
+  private handleUpstreamFrames(received: (Frame | FrameRun)[], start = 0): void {
     const rewrite = this.policy.rewrite;
+    let items = received;
     for (let i = start; i < items.length; i++) {
       const item = items[i]!;
       if (isFrameRun(item)) {
         if (this.passRun(item)) continue;
-        // The policy looks at these rows one by one.
-        items.splice(i, 1, ...framesOfRun(item));
+        // The policy looks at these rows one by one (concat: a run can hold thousands of rows,
+        // too many to spread as arguments).
+        items = items.slice(0, i).concat(framesOfRun(item), items.slice(i + 1));
       }
       const frame = items[i] as Frame;
       let ctx;
