@@ -5,13 +5,35 @@ const REDACTED = Buffer.from(REDACTED_TOKEN, 'utf8');
 const STARS = Buffer.from('***', 'utf8');
 const AT = 0x40;
 
-/** The length of the UTF-8 character starting at source[i] (lead and continuation bytes checked), 0 when invalid. */
+/**
+ * The length of the UTF-8 character starting at source[i], 0 when invalid: overlong forms,
+ * surrogates and values past U+10FFFF are invalid too, as the decoder (which replaces them) has it.
+ */
 function characterLength(source: Buffer, i: number, end: number): number {
   const lead = source[i]!;
   const length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
   if (length === 0 || i + length > end) return 0;
   for (let k = 1; k < length; k++) if ((source[i + k]! & 0xc0) !== 0x80) return 0;
+  const second = source[i + 1]!;
+  if (lead === 0xe0 && second < 0xa0) return 0;
+  if (lead === 0xed && second > 0x9f) return 0;
+  if (lead === 0xf0 && second < 0x90) return 0;
+  if (lead === 0xf4 && second > 0x8f) return 0;
   return length;
+}
+
+/** Whether source[start, end) is valid UTF-8, so copying it gives what decoding and re-encoding would. */
+function isValidUtf8(source: Buffer, start: number, end: number): boolean {
+  for (let i = start; i < end; ) {
+    if (source[i]! < 0x80) {
+      i++;
+      continue;
+    }
+    const length = characterLength(source, i, end);
+    if (length === 0) return false;
+    i += length;
+  }
+  return true;
 }
 
 /** The position of the one '@' of an e-mail in source[start, end), or -1 when it is not shaped like one. */
@@ -24,7 +46,8 @@ function emailAt(source: Buffer, start: number, end: number): number {
   }
   if (at <= start || at >= end - 1) return -1;
   const first = characterLength(source, start, end);
-  return first === 0 || start + first > at ? -1 : at;
+  // The first character and the domain are sent; an invalid byte in them goes the string way (and is replaced).
+  return first === 0 || start + first > at || !isValidUtf8(source, at + 1, end) ? -1 : at;
 }
 
 /**

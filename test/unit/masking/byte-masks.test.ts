@@ -47,4 +47,24 @@ describe('masks written from bytes', () => {
     // A broken first character is decoded (and replaced) by the string path, never copied.
     expect(byBytes('partial', Buffer.from([0xff, 0x40, 0x61]))).toBeNull();
   });
+
+  it('writes the very bytes of the string mask for any input bytes, invalid UTF-8 included', () => {
+    const bytes = fc.array(fc.oneof(fc.constantFrom(0x40, 0x61, 0x2e, 0x80, 0xbf, 0xc3, 0xa9, 0xe0, 0xed, 0xf0, 0xf4, 0x8f, 0x90, 0xa0), fc.integer({ min: 0, max: 255 })), { maxLength: 10 });
+    fc.assert(
+      fc.property(bytes, (array) => {
+        const value = Buffer.from(array);
+        const source = Buffer.concat([Buffer.from('xx'), value, Buffer.from('yy')]);
+        const cut = byteMaskCut('partial', source, 2, 2 + value.length);
+        if (cut < 0) return;
+        const writer = new RunWriter(16);
+        writeMaskBytes('partial', source, 2, 2 + value.length, cut, writer);
+        expect(writer.finish().toString('hex')).toBe(Buffer.from(applyMaskStyle(value.toString('utf8'), 'partial', key)!, 'utf8').toString('hex'));
+      }),
+      { numRuns: 20000 },
+    );
+    // An overlong first character, a surrogate, and a broken domain: none may be copied as they are.
+    for (const array of [[0xe0, 0x80, 0x80, 0x40, 0x61], [0xed, 0xa0, 0x80, 0x40, 0x61], [0x61, 0x40, 0x62, 0xff], [0x61, 0x40, 0xc3]]) {
+      expect(byteMaskCut('partial', Buffer.from(array), 0, array.length)).toBe(-1);
+    }
+  });
 });
