@@ -210,7 +210,7 @@ export class CopyMasker {
    * Whether a field's mask can be written from its bytes: an escaped text field must be
    * decoded first, and a CSV value with an edge space would need quoting once masked.
    */
-  private byteMaskCut(style: MaskStyle, data: Buffer, start: number, end: number): number {
+  private fieldByteMaskCut(style: MaskStyle, data: Buffer, start: number, end: number): number {
     if (this.format.format === 'text' ? hasByte(data, BACKSLASH, start, end) : data[start] === SPACE || data[end - 1] === SPACE) return -1;
     return byteMaskCut(style, data, start, end);
   }
@@ -218,8 +218,10 @@ export class CopyMasker {
   /** Splits data[start, end) into the scratch arrays and decides each column's value. */
   private maskSplitLine(data: Buffer, start: number, end: number): 'unchanged' | 'changed' | 'withhold' {
     let lineEnd = end;
-    if (lineEnd > start && data[lineEnd - 1] === 0x0a) lineEnd--;
-    if (lineEnd > start && data[lineEnd - 1] === 0x0d) lineEnd--;
+    if (lineEnd > start && data[lineEnd - 1] === 0x0a) {
+      lineEnd--;
+      if (lineEnd > start && data[lineEnd - 1] === 0x0d) lineEnd--;
+    }
     const columns = this.plan.actions.length;
     const starts = this.fieldStarts;
     const ends = this.fieldEnds;
@@ -251,7 +253,7 @@ export class CopyMasker {
       const action = this.plan.actions[i]!;
       this.byteMaskCuts[i] = -1;
       if (action.kind === 'mask') {
-        const cut = action.style === 'null' ? -1 : this.byteMaskCut(action.style, data, fieldStartAt, fieldEnd);
+        const cut = action.style === 'null' ? -1 : this.fieldByteMaskCut(action.style, data, fieldStartAt, fieldEnd);
         if (action.style === 'null' || cut >= 0) {
           this.tally.maskedColumns.add(action.label);
           this.replaced[i] = action.style === 'null' ? null : '';

@@ -528,12 +528,7 @@ export class EnforcingSessionPolicy implements SessionPolicy {
     const limit = this.runtime.policy.limits.max_rows;
     if (tag !== undefined && limit !== undefined && tag.statementRows + run.count > limit) return null;
     let out = run.raw;
-    if (plan?.active === true) {
-      const active = plan;
-      const tally = tag?.tally ?? newTally();
-      const computed = tag?.computed ?? null;
-      out = this.masker.rewriteDataRun(run.raw, active, tally, computed);
-    }
+    if (plan?.active === true) out = this.masker.rewriteDataRun(run.raw, plan, tag?.tally ?? newTally(), tag?.computed ?? null);
     if (tag !== undefined) {
       tag.statementRows += run.count;
       tag.rows += run.count;

@@ -360,7 +360,7 @@ export class PgSession implements SessionView {
       if (out === null) return false;
     }
     this.tracker.countRun(run.type, run.count);
-    if (ctx.forward === 'client' && out.length > 0) this.toClient.add(out);
+    if (ctx.forward === 'client') this.toClient.add(out);
     return true;
   }
 
