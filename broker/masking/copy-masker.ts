@@ -65,9 +65,11 @@ function splitCsv(line: string, f: CopyFormat): (string | null)[] {
       i += f.quote.length;
       for (;;) {
         if (i >= line.length) throw new Error('unterminated CSV quote');
-        if (line.startsWith(f.escape, i) && line.startsWith(f.quote, i + f.escape.length) && f.escape !== f.quote) {
-          value += f.quote;
-          i += f.escape.length + f.quote.length;
+        if (f.escape !== f.quote && line.startsWith(f.escape, i) && (line.startsWith(f.quote, i + f.escape.length) || line.startsWith(f.escape, i + f.escape.length))) {
+          // Inside quotes PostgreSQL escapes both the quote and the escape character itself.
+          const escaped = line.startsWith(f.quote, i + f.escape.length) ? f.quote : f.escape;
+          value += escaped;
+          i += f.escape.length + escaped.length;
         } else if (line.startsWith(f.quote, i)) {
           if (f.escape === f.quote && line.startsWith(f.quote, i + f.quote.length)) {
             value += f.quote;
@@ -98,7 +100,10 @@ function joinCsv(values: (string | null)[], f: CopyFormat): string {
       if (v === null) return f.nullString;
       // Quote only where CSV needs it, as PostgreSQL does, so unmasked-looking rows stay familiar.
       const needsQuotes = v === f.nullString || v.includes(f.delimiter) || v.includes(f.quote) || v.includes('\n') || v.includes('\r') || v.startsWith(' ') || v.endsWith(' ');
-      return needsQuotes ? f.quote + v.split(f.quote).join(f.escape + f.quote) + f.quote : v;
+      if (!needsQuotes) return v;
+      // As PostgreSQL writes a quoted value: the quote, and a distinct escape character, escaped.
+      const escaped = f.escape === f.quote ? v : v.split(f.escape).join(f.escape + f.escape);
+      return f.quote + escaped.split(f.quote).join(f.escape + f.quote) + f.quote;
     })
     .join(f.delimiter);
 }

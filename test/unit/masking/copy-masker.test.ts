@@ -97,3 +97,16 @@ describe('CopyMasker runs', () => {
     expect(m.rewriteRun(run)).toBe(run);
   });
 });
+
+describe('CopyMasker, CSV with an escape character of its own', () => {
+  const format: CopyFormat = { ...defaultCopyFormat('csv'), escape: '\\' };
+
+  it('reads escaped quotes and escaped escapes inside quotes, and escapes both when it writes', () => {
+    const m = new CopyMasker(plan, format, createTextMasker(['email']), Buffer.from('k'), newTally());
+    // note holds: say "hi" \ then mail me at jo@example.com
+    const line = '1,jane@example.com,"say \\"hi\\" \\\\ then mail me at jo@example.com"\n';
+    expect(m.rewriteLine(Buffer.from(line)).toString()).toBe('1,j***@example.com,"say \\"hi\\" \\\\ then mail me at j***@example.com"\n');
+    // The value `x, \` (ending in the escape character) is written "x, \\": the quote after the escaped escape closes it.
+    expect(m.rewriteLine(Buffer.from('2,jane@example.com,"x, \\\\"\n')).toString()).toBe('2,j***@example.com,"x, \\\\"\n');
+  });
+});
