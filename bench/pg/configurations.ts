@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ClusterSslMode, PostgresCluster } from '../../test/support/postgres-cluster.ts';
@@ -8,7 +8,7 @@ import { repoRoot, startGatehouseProxy } from '../../test/support/gatehouse-prox
 import { startPgBouncer } from './pgbouncer.ts';
 import type { Workload } from './workloads.ts';
 
-export type ConfigurationName = 'direct' | 'gatehouse' | 'pgbouncer' | 'gatehouse+policy';
+export type ConfigurationName = 'direct' | 'gatehouse' | 'pgbouncer' | 'gatehouse+policy' | 'gatehouse+durable';
 
 /** Relative to the repository root; another engineer provides it, the bench only picks it up. */
 export const BENCH_POLICY_FILE = join('bench', 'pg', 'bench-policy.yaml');
@@ -65,6 +65,7 @@ async function gatehouseConfiguration(
   cluster: PostgresCluster,
   extraArgs: string[],
   cleanup: () => Promise<void> = async () => undefined,
+  notApplicable: (workload: Workload) => string | null = () => null,
 ): Promise<Configuration> {
   const description = `gatehouse proxy pg ${extraArgs.join(' ')} (TLS upstream, sslmode=require)`;
   try {
@@ -76,7 +77,7 @@ async function gatehouseConfiguration(
       url: proxy.url,
       pid: proxy.pid,
       exitNote: () => exitNote('gatehouse', proxy.child, proxy.stderr()),
-      notApplicable: () => null,
+      notApplicable,
       async stop() {
         await proxy.stop();
         await cleanup();
@@ -94,13 +95,36 @@ export function startGatehouse(cluster: PostgresCluster, gatehouseArgs: string[]
 
 /**
  * Only when the policy file (relative to the repository root) exists: Gatehouse with that policy
- * and a durable audit spool.
+ * (its `audit:` mode, buffered) and an audit spool.
  */
 export async function startGatehouseWithPolicy(cluster: PostgresCluster, policyFile = BENCH_POLICY_FILE): Promise<Configuration | null> {
   if (!existsSync(resolve(repoRoot, policyFile))) return null;
   const spool = await mkdtemp(join(tmpdir(), 'gh-bench-audit-'));
   return gatehouseConfiguration('gatehouse+policy', cluster, ['--policy', policyFile, '--audit-spool', spool], () =>
     rm(spool, { recursive: true, force: true }),
+  );
+}
+
+/**
+ * The same policy with `audit: durable`, to price durability: every statement waits for its
+ * record's fsync (shared by concurrent sessions) before it is forwarded. Streams are one
+ * statement each, so they are left to the buffered configuration.
+ */
+export async function startGatehouseWithDurableAudit(cluster: PostgresCluster, policyFile = BENCH_POLICY_FILE): Promise<Configuration | null> {
+  const source = resolve(repoRoot, policyFile);
+  if (!existsSync(source)) return null;
+  const text = await readFile(source, 'utf8');
+  const durable = text.replace(/^audit: buffered$/m, 'audit: durable');
+  const dir = await mkdtemp(join(tmpdir(), 'gh-bench-durable-'));
+  const cleanup = (): Promise<void> => rm(dir, { recursive: true, force: true });
+  if (durable === text) {
+    await cleanup();
+    return failed('gatehouse+durable', true, 'gatehouse with audit: durable', new Error(`${policyFile} has no line "audit: buffered" to switch`));
+  }
+  const policyPath = join(dir, 'bench-policy-durable.yaml');
+  await writeFile(policyPath, durable);
+  return gatehouseConfiguration('gatehouse+durable', cluster, ['--policy', policyPath, '--audit-spool', join(dir, 'spool')], cleanup, (workload) =>
+    workload.kind === 'stream' ? 'one statement per stream: the audit mode prices statements (see gatehouse+policy)' : null,
   );
 }
 

@@ -20,7 +20,9 @@
  * (`gatehouse proxy pg --upstream …sslmode=require <--gatehouse-args>`); "pgbouncer" (our
  * own instance, pool_mode=transaction, server_tls_sslmode=require; -M prepared is n/a before
  * pgbouncer 1.21); and "gatehouse+policy" only when bench/pg/bench-policy.yaml exists
- * (`--policy bench/pg/bench-policy.yaml --audit-spool <tmp>`). Every path has exactly one TLS
+ * (`--policy bench/pg/bench-policy.yaml --audit-spool <tmp>`, its `audit: buffered`), with
+ * "gatehouse+durable" beside it: the same policy switched to `audit: durable`, pgbench only,
+ * which prices fsync-before-forward against group commit. Every path has exactly one TLS
  * leg, the one to the server; clients reach the local proxies over plain loopback TCP.
  *
  * Read: each cell is the median over the rounds, with the ratio to direct in parentheses.
@@ -41,7 +43,7 @@ import type { BenchOptions } from './bench-options.ts';
 import { PGBENCH_SCALE, STREAM_ROWS, prepareBenchData, resetTpcbTables } from './bench-data.ts';
 import { emptyWorkloadResult, summarise } from './bench-results.ts';
 import type { ConfigurationResult } from './bench-results.ts';
-import { directConfiguration, startGatehouse, startGatehouseWithPolicy, startPgBouncerConfiguration } from './configurations.ts';
+import { directConfiguration, startGatehouse, startGatehouseWithDurableAudit, startGatehouseWithPolicy, startPgBouncerConfiguration } from './configurations.ts';
 import type { Configuration } from './configurations.ts';
 import { runPgbench } from './pgbench-run.ts';
 import { renderReport } from './report-table.ts';
@@ -189,6 +191,8 @@ async function main(): Promise<void> {
     configs.push(direct, await startGatehouse(cluster, options.gatehouseArgs), await startPgBouncerConfiguration(cluster));
     const withPolicy = await startGatehouseWithPolicy(cluster);
     if (withPolicy !== null) configs.push(withPolicy);
+    const withDurableAudit = await startGatehouseWithDurableAudit(cluster);
+    if (withDurableAudit !== null) configs.push(withDurableAudit);
     for (const config of configs) if (config.startError !== undefined) progress(`${config.name} failed to start: ${config.startError}`);
 
     const results = new Map(configs.map((config) => [config, emptyResult(config)]));
