@@ -64,10 +64,6 @@ export class RunWriter {
     this.buffer.writeInt32BE(value, position);
   }
 
-  get position(): number {
-    return this.length;
-  }
-
   beginFrame(type: number): void {
     this.reserve(5);
     this.frameStart = this.length;

@@ -4,7 +4,7 @@ import { ColumnCatalog } from '../../../broker/masking/column-catalog.ts';
 import type { RowPlan } from '../../../broker/masking/row-plan.ts';
 import type { CatalogClient } from '../../../broker/pg/upstream/catalog-client.ts';
 import { decodeDataRow, type FieldDescription } from '../../../broker/pg/protocol/backend-decoders.ts';
-import { MessageBuilder } from '../../../broker/pg/protocol/message-builder.ts';
+import { backend } from '../../../broker/pg/protocol/backend-messages.ts';
 import { BackendCode } from '../../../broker/pg/protocol/message-codes.ts';
 import { parsePolicyText } from '../../../shared/policy/parse-policy.ts';
 
@@ -36,12 +36,7 @@ const plan: RowPlan = {
 };
 
 function dataRow(...values: (string | null)[]): Buffer {
-  const b = new MessageBuilder().int16(values.length);
-  for (const v of values) {
-    if (v === null) b.int32(-1);
-    else b.int32(Buffer.byteLength(v)).bytes(Buffer.from(v));
-  }
-  return b.build(BackendCode.DataRow);
+  return backend.dataRow(values.map((v) => (v === null ? null : Buffer.from(v))));
 }
 
 const rows = [

@@ -8,20 +8,15 @@ import { catchProtocolError } from './catch-protocol-error.ts';
 const STREAMING: ReadonlySet<number> = new Set([BackendCode.DataRow, BackendCode.CopyData]);
 
 function dataRow(...values: (string | null)[]): Buffer {
-  const b = new MessageBuilder().int16(values.length);
-  for (const v of values) {
-    if (v === null) b.int32(-1);
-    else b.int32(Buffer.byteLength(v)).bytes(Buffer.from(v));
-  }
-  return b.build(BackendCode.DataRow);
+  return backend.dataRow(values.map((v) => (v === null ? null : Buffer.from(v))));
 }
 
 function copyData(line: string): Buffer {
   return new MessageBuilder().bytes(Buffer.from(line)).build(BackendCode.CopyData);
 }
 
-const commandComplete = new MessageBuilder().cstring('SELECT 3').build(BackendCode.CommandComplete);
-const readyForQuery = new MessageBuilder().int8('I'.charCodeAt(0)).build(BackendCode.ReadyForQuery);
+const commandComplete = backend.commandComplete('SELECT 3');
+const readyForQuery = backend.readyForQuery('I');
 const rows = [dataRow('1', 'a@example.com'), dataRow('2', null), dataRow('3', 'ü')];
 const lines = [copyData('1\tx\n'), copyData('2\ty\n')];
 const stream = Buffer.concat([...rows, commandComplete, ...lines, backend.noticeResponse({ severity: 'NOTICE', code: '01000', message: 'n' }), readyForQuery]);
