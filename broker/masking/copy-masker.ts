@@ -3,8 +3,7 @@ import type { TextMasker } from '../../shared/masking/mask-text.ts';
 import type { ColumnAction, RowPlan } from './row-plan.ts';
 import { byteMaskCut, writeMaskBytes } from './byte-masks.ts';
 import type { MaskingTally } from './result-masker.ts';
-import { RunWriter } from '../pg/protocol/run-writer.ts';
-import { lengthAt } from '../pg/protocol/frame-reader.ts';
+import { RunWriter, rewriteRunFrames, type RunFrameRewriter } from '../pg/protocol/run-writer.ts';
 import { BackendCode } from '../pg/protocol/message-codes.ts';
 
 const COPY_DATA = BackendCode.CopyData;
@@ -161,41 +160,37 @@ export class CopyMasker {
    */
   rewriteRun(source: Buffer): Buffer {
     if (!this.plan.active) return source;
-    const writer = new RunWriter(source.length + 256);
-    let keptFrom = 0;
-    let changed = false;
-    let offset = 0;
-    while (offset < source.length) {
-      const end = offset + 1 + lengthAt(source, offset + 1);
-      const start = offset + 5;
-      let replacement: Buffer | null = null;
-      let inPlace = false;
+    return rewriteRunFrames(source, this.runLines);
+  }
+
+  /** For the line decide just took: the whole new line, or null when it is rewritten in place (writeSplitLine). */
+  private lineReplacement: Buffer | null = null;
+
+  private readonly runLines: RunFrameRewriter = {
+    decide: (source, start, end) => {
+      this.lineReplacement = null;
       if (this.format.header && !this.seenHeader) {
         this.seenHeader = true;
-      } else if (this.splits(source, start, end)) {
+        return false;
+      }
+      if (this.splits(source, start, end)) {
         const outcome = this.maskSplitLine(source, start, end);
-        if (outcome === 'withhold') replacement = this.withholdRow();
-        inPlace = outcome === 'changed';
-      } else {
-        const line = source.subarray(start, end);
-        const rewritten = this.rewriteParsed(line);
-        if (rewritten !== line) replacement = rewritten;
+        if (outcome === 'withhold') this.lineReplacement = this.withholdRow();
+        return outcome !== 'unchanged';
       }
-      if (inPlace || replacement !== null) {
-        writer.copy(source, keptFrom, offset);
-        writer.beginFrame(COPY_DATA);
-        if (inPlace) this.writeSplitLine(writer, source, start, end);
-        else writer.copy(replacement!, 0, replacement!.length);
-        writer.endFrame();
-        keptFrom = end;
-        changed = true;
-      }
-      offset = end;
-    }
-    if (!changed) return source;
-    writer.copy(source, keptFrom, source.length);
-    return writer.finish();
-  }
+      const line = source.subarray(start, end);
+      const rewritten = this.rewriteParsed(line);
+      if (rewritten === line) return false;
+      this.lineReplacement = rewritten;
+      return true;
+    },
+    write: (writer, source, start, end) => {
+      writer.beginFrame(COPY_DATA);
+      if (this.lineReplacement === null) this.writeSplitLine(writer, source, start, end);
+      else writer.copy(this.lineReplacement, 0, this.lineReplacement.length);
+      writer.endFrame();
+    },
+  };
 
   /**
    * Text format escapes every delimiter inside a value, and a CSV record without a quote

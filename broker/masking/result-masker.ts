@@ -13,8 +13,7 @@ import { buildRowPlan, type ColumnAction, type RowPlan } from './row-plan.ts';
 import { byteMaskCut, writeMaskBytes } from './byte-masks.ts';
 import { isJson, isTextBearing, type ComputedColumnRule } from './computed-column-rule.ts';
 import { maskJsonKeys } from './json-key-masker.ts';
-import { RunWriter } from '../pg/protocol/run-writer.ts';
-import { lengthAt } from '../pg/protocol/frame-reader.ts';
+import { RunWriter, rewriteRunFrames } from '../pg/protocol/run-writer.ts';
 
 /** A DataRow whose lengths do not add up: the strict decoder names the fault. */
 function malformedDataRow(payload: Buffer): never {
@@ -122,23 +121,10 @@ export class ResultMasker {
    */
   rewriteDataRun(source: Buffer, plan: RowPlan, tally: MaskingTally, computed: ComputedColumnRule | null = null): Buffer {
     if (!plan.active) return source;
-    const writer = new RunWriter(source.length + 256);
-    let keptFrom = 0;
-    let changed = false;
-    let offset = 0;
-    while (offset < source.length) {
-      const end = offset + 1 + lengthAt(source, offset + 1);
-      if (this.maskRow(source, offset + 5, end, plan, tally, computed)) {
-        writer.copy(source, keptFrom, offset);
-        this.writeRow(writer, source, offset + 5, end, plan);
-        keptFrom = end;
-        changed = true;
-      }
-      offset = end;
-    }
-    if (!changed) return source;
-    writer.copy(source, keptFrom, source.length);
-    return writer.finish();
+    return rewriteRunFrames(source, {
+      decide: (row, start, end) => this.maskRow(row, start, end, plan, tally, computed),
+      write: (writer, row, start, end) => this.writeRow(writer, row, start, end, plan),
+    });
   }
 
   /** Where each value of the row being rewritten starts, and its length; reused for every row. */

@@ -1,3 +1,5 @@
+import { lengthAt } from './frame-reader.ts';
+
 const SMALL_COPY_BYTES = 64;
 
 /**
@@ -87,4 +89,35 @@ export class RunWriter {
     this.buffer.copy(grown, 0, 0, this.length);
     this.buffer = grown;
   }
+}
+
+/** Decides, frame by frame, which frames of a run are replaced, and writes their replacements. */
+export interface RunFrameRewriter {
+  /** Whether the frame with payload source[payloadStart, end) is replaced. */
+  decide(source: Buffer, payloadStart: number, end: number): boolean;
+  /** Writes the whole replacing frame (header included) for the frame decide just took. */
+  write(writer: RunWriter, source: Buffer, payloadStart: number, end: number): void;
+}
+
+/**
+ * Rewrites a run (frames back to back) in one pass: kept frames are copied in bulk between the
+ * replaced ones. Returns `source` itself, with nothing allocated, when no frame is replaced.
+ */
+export function rewriteRunFrames(source: Buffer, rewriter: RunFrameRewriter): Buffer {
+  let writer: RunWriter | null = null;
+  let keptFrom = 0;
+  let offset = 0;
+  while (offset < source.length) {
+    const end = offset + 1 + lengthAt(source, offset + 1);
+    if (rewriter.decide(source, offset + 5, end)) {
+      writer ??= new RunWriter(source.length + 256);
+      writer.copy(source, keptFrom, offset);
+      rewriter.write(writer, source, offset + 5, end);
+      keptFrom = end;
+    }
+    offset = end;
+  }
+  if (writer === null) return source;
+  writer.copy(source, keptFrom, source.length);
+  return writer.finish();
 }
