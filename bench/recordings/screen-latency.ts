@@ -6,7 +6,6 @@
 // top-like program redrawing in the alternate screen, resizes), uploads it in 256 KiB chunks
 // to an in-process server on embedded PGlite (on disk), then asks for the screen at random
 // times and prints p50/p95/max. Target: p95 < 200 ms. Prints figures; never fails on time.
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,11 +14,11 @@ import pino from 'pino';
 import { ServerApi } from '../../broker/server-client/api-client.ts';
 import type { Principal } from '../../shared/api/identity.ts';
 import { recordingScreenSchema } from '../../shared/api/recordings.ts';
-import { DEV_IDP_ROLE_MAPPING } from '../../server/config/server-config.ts';
 import type { ServerConfig } from '../../server/config/server-config.ts';
 import { startServer } from '../../server/start-server.ts';
 import { openPgliteDatabase } from '../../server/store/pglite-database.ts';
 import { chunkEvents, generateSession } from '../../test/unit/recording/fixtures/terminal-session.ts';
+import { devIdpServerConfig } from '../../test/support/in-process-server-config.ts';
 
 const { values } = parseArgs({
   options: {
@@ -48,20 +47,8 @@ function ms(value: number): string {
 }
 
 const dataDir = await mkdtemp(join(tmpdir(), 'gatehouse-bench-recordings-'));
-const config: ServerConfig = {
-  listen: { host: '127.0.0.1', port: 0 },
-  tls: null,
-  database: null,
-  dataDir,
-  idp: { issuer: null, audience: 'urn:gatehouse', clientId: 'gatehouse-app', groupsClaim: 'groups' },
-  roles: structuredClone(DEV_IDP_ROLE_MAPPING),
-  secretsKey: randomBytes(32),
-  retention: { auditDays: 36_500 },
-  devIdp: false,
-  approvalGraceMs: 30_000,
-  publicUrl: null,
-  logLevel: 'silent',
-};
+// The in-process server of the tests, without its dev IdP: the bench signs nobody in.
+const config: ServerConfig = { ...devIdpServerConfig(dataDir), devIdp: false };
 const db = await openPgliteDatabase({ dataDir: join(dataDir, 'pglite') });
 const server = await startServer(config, {
   db,
