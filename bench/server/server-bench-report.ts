@@ -1,5 +1,5 @@
 import type { Outcome } from '../support/bench-steps.ts';
-import { renderTextTable } from '../support/text-table.ts';
+import { renderTextTable, sectionedRows } from '../support/text-table.ts';
 import type { TableRow } from '../support/text-table.ts';
 import type { ApprovalLatencyResult } from './approval-latency.ts';
 import type { AuditIngestResult } from './audit-ingest.ts';
@@ -124,12 +124,7 @@ export function renderServerReport(results: ServerBenchResults, verdicts: readon
     { title: `Audit ingest (${options.ingestSenders} senders × ${options.batchSize} events)`, rows: ingestRows(results.ingest, byMeasure) },
     { title: `Event streams (${options.sseClients.toLocaleString('en-US')} clients)`, rows: sseRows(results.sse, byMeasure) },
   ];
-  const rows: TableRow[] = [];
-  const rulesBefore: number[] = [];
-  for (const section of sections) {
-    if (rows.length > 0) rulesBefore.push(rows.length);
-    rows.push({ label: section.title, text: '' }, ...section.rows);
-  }
+  const { rows, rulesBefore } = sectionedRows(sections);
   const table = renderTextTable({
     headers: [['measure', 'p50', 'p95', 'value', 'target', 'result']],
     rows,

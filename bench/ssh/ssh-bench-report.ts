@@ -2,7 +2,7 @@ import { percentile } from '../server/percentile.ts';
 import { atLeast, below, verdictText } from '../server/server-targets.ts';
 import type { TargetVerdict } from '../server/server-targets.ts';
 import type { Outcome } from '../support/bench-steps.ts';
-import { renderTextTable } from '../support/text-table.ts';
+import { renderTextTable, sectionedRows } from '../support/text-table.ts';
 import type { TableRow } from '../support/text-table.ts';
 import type { ConnectionSetupResult } from './connection-setup.ts';
 import type { ScreenLatencyResult } from './screen-latency-run.ts';
@@ -119,12 +119,7 @@ export function renderSshReport(results: SshBenchResults, verdicts: readonly Tar
     { title: `Setup: ssh host true (median of ${options.setupSamples})`, rows: setupRows(results.setup, byMeasure.get(MEASURES.setup)) },
     { title: screenTitle, rows: screenRows(results.screen, byMeasure.get(MEASURES.screen)) },
   ];
-  const rows: TableRow[] = [];
-  const rulesBefore: number[] = [];
-  for (const section of sections) {
-    if (rows.length > 0) rulesBefore.push(rows.length);
-    rows.push({ label: section.title, text: '' }, ...section.rows);
-  }
+  const { rows, rulesBefore } = sectionedRows(sections);
   const table = renderTextTable({
     headers: [['measure', 'direct', 'gatehouse', 'vs direct', 'target', 'result']],
     rows,

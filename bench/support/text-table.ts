@@ -44,3 +44,14 @@ export function renderTextTable(opts: {
   });
   return out.join('\n');
 }
+
+/** Sections of a table (a title row, then its rows) flattened, with a rule before each but the first. */
+export function sectionedRows(sections: ReadonlyArray<{ title: string; rows: readonly TableRow[] }>): { rows: TableRow[]; rulesBefore: number[] } {
+  const rows: TableRow[] = [];
+  const rulesBefore: number[] = [];
+  for (const section of sections) {
+    if (rows.length > 0) rulesBefore.push(rows.length);
+    rows.push({ label: section.title, text: '' }, ...section.rows);
+  }
+  return { rows, rulesBefore };
+}
