@@ -16,6 +16,8 @@ export interface WorkloadResult {
   median?: number;
   /** median / direct's median. */
   ratioToDirect?: number;
+  /** pgbench through a proxy: the proxy's CPU time per transaction, µs, one per round. */
+  proxyCpuMicrosPerTransaction?: number[];
 }
 
 export interface ConfigurationResult {

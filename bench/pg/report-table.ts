@@ -1,3 +1,4 @@
+import { median } from '../support/median.ts';
 import { renderTextTable } from '../support/text-table.ts';
 import type { ColumnAlign, TableRow } from '../support/text-table.ts';
 import type { ConfigurationResult, WorkloadResult } from './bench-results.ts';
@@ -91,6 +92,13 @@ export function renderReport(opts: {
   }
   if (results.some((c) => Object.values(c.workloads).some((r) => r.errors.length > 0 && r.median !== undefined))) {
     notes.push('* median over the rounds that succeeded');
+  }
+  for (const config of results) {
+    const perTransaction = workloads.flatMap((w) => {
+      const cpu = median(config.workloads[w.id]?.proxyCpuMicrosPerTransaction ?? []);
+      return cpu === undefined ? [] : [`${w.title} ${cpu.toFixed(0)}`];
+    });
+    if (perTransaction.length > 0) notes.push(`proxy CPU per transaction, µs (median): ${config.name}: ${perTransaction.join(', ')}`);
   }
   notes.push(`results as JSON: ${opts.outputFile}`);
   return `${renderTextTable({ headers, rows, align, rulesBefore })}\n\n${notes.join('\n')}\n`;

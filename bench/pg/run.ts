@@ -13,7 +13,8 @@
  *   pgbench -S -c1, -S -c8, -M prepared -S -c8, TPC-B -c8 (all -j 2 -T <seconds>) → tps
  *   psql -A -t -c 'select * from bench_rows' and COPY bench_rows TO STDOUT, output to
  *   /dev/null → MB/s (10^6 bytes) of psql's output
- * and after all runs the proxy's peak RSS (VmHWM).
+ * and after all runs the proxy's peak RSS (VmHWM); for pgbench through a proxy, also the
+ * proxy's CPU time per transaction (from /proc/<pid>/stat around each run), printed as a note.
  *
  * Configurations: "direct" (client → server over TLS, sslmode=require unless --direct-sslmode
  * says otherwise; TLS costs ~25% of -S tps on this 2-core machine); "gatehouse"
@@ -38,6 +39,7 @@ import { startPostgresCluster } from '../../test/support/postgres-cluster.ts';
 import type { PostgresCluster } from '../../test/support/postgres-cluster.ts';
 import { repoRoot } from '../../test/support/gatehouse-proxy.ts';
 import { peakRssBytes } from '../support/peak-rss.ts';
+import { processCpuMicros } from '../support/process-cpu.ts';
 import { parseBenchOptions, USAGE } from './bench-options.ts';
 import type { BenchOptions } from './bench-options.ts';
 import { PGBENCH_SCALE, STREAM_ROWS, prepareBenchData, resetTpcbTables } from './bench-data.ts';
@@ -132,8 +134,13 @@ async function runRounds(cluster: PostgresCluster, configs: readonly Configurati
         }
         try {
           if (workload.kind === 'pgbench' && workload.resetsTpcbTables) await resetTpcbTables(cluster);
+          const cpuBefore = workload.kind === 'pgbench' && config.pid !== undefined ? await processCpuMicros(config.pid) : null;
           const value = await measure(workload, config.url, results.get(config)!, options.seconds);
           result.samples.push(value);
+          if (cpuBefore !== null) {
+            const transactions = value * options.seconds;
+            (result.proxyCpuMicrosPerTransaction ??= []).push(((await processCpuMicros(config.pid!)) - cpuBefore) / transactions);
+          }
           progress(`round ${round}/${options.rounds} ${workload.title} ${config.name}: ${value.toFixed(1)} ${workload.unit}`);
         } catch (error) {
           result.errors.push(errorText(error));
