@@ -119,21 +119,29 @@ function findEmails(text: string, _traits: TextTraits, found: DetectedSpan[]): v
     let end = at + 1;
     while (end < text.length && isDomainCode(text.charCodeAt(end))) end++;
     // A sentence may end right after the address ("write to a@b.com."), and other text may be
-    // glued to it ("a@b.com0A"): a top-level domain is letters only, so it ends at the first
-    // character that is not a letter.
+    // glued to it ("a@b.com0A", "a@b.com.0", "a@b.com.A"): the top-level domain is the letters
+    // that open the last label, and when that gives no valid domain the last label is glued
+    // text, so it is dropped and the label before is tried.
     while (end > at + 1 && isTrailingDomainJunk(text.charCodeAt(end - 1))) end--;
-    let lastDot = end - 1;
-    while (lastDot > at && text.charCodeAt(lastDot) !== 46) lastDot--;
-    if (lastDot > at) {
+    while (end > at + 1) {
+      const lastDot = lastDotBefore(text, at, end);
+      if (lastDot === -1) break;
       let topLevelEnd = lastDot + 1;
       while (topLevelEnd < end && isLetterCode(text.charCodeAt(topLevelEnd))) topLevelEnd++;
-      end = topLevelEnd;
-    }
-    if (start < at && isEmailDomain(text.slice(at + 1, end))) {
-      found.push({ detector: 'email', start, end });
+      if (start < at && isEmailDomain(text.slice(at + 1, topLevelEnd))) {
+        found.push({ detector: 'email', start, end: topLevelEnd });
+        break;
+      }
+      end = lastDot;
     }
     at = text.indexOf('@', at + 1);
   }
+}
+
+function lastDotBefore(text: string, at: number, end: number): number {
+  let dot = end - 1;
+  while (dot > at && text.charCodeAt(dot) !== 46) dot--;
+  return dot > at ? dot : -1;
 }
 
 function isEmailLocalCode(code: number): boolean {

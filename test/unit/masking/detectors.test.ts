@@ -19,6 +19,16 @@ describe('email detector', () => {
     expect(found('end of sentence a@b.co.', 'email')).toEqual(['a@b.co']);
   });
 
+  it('finds an address glued to text that holds dots and digits', () => {
+    // fast-check found 'jane@example.com.0' passing unmasked: the glued '.0' was taken as the TLD.
+    expect(found('jane@example.com.0', 'email')).toEqual(['jane@example.com']);
+    expect(found('jane@example.com.0.12x', 'email')).toEqual(['jane@example.com']);
+    expect(found('jane@example.com0.5', 'email')).toEqual(['jane@example.com']);
+    expect(found('jane@example.com.A', 'email')).toEqual(['jane@example.com']);
+    expect(found('jane@mail.example.co.uk-3.', 'email')).toEqual(['jane@mail.example.co.uk']);
+    expect(found('v1@2.3.4', 'email')).toEqual([]);
+  });
+
   it('ignores things that only look a little like addresses', () => {
     expect(found('user@localhost', 'email')).toEqual([]);
     expect(found('@example.com and foo@ and a@b.c', 'email')).toEqual([]);
