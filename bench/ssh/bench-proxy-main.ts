@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   const stop = (): void => {
     void (async () => {
       await proxy.close();
-      // A pass in progress goes on until the recording is all sent, which for a GB of .cast at a
+      // A pass in progress goes on until the recording is all sent, which for a GB of asciicast at a
       // starved server is minutes; what is left stays in the spool, as after any broker exit.
       await Promise.race([uploads?.stop(), new Promise((resolve) => setTimeout(resolve, STOP_UPLOADS_WAIT_MS))]);
       await spool.close();

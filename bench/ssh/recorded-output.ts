@@ -1,7 +1,7 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { CAST_FILE, END_FILE } from '../../broker/recording/recording-spool-layout.ts';
+import { END_FILE, EVENTS_FILE } from '../../broker/recording/recording-spool-layout.ts';
+import { forEachSpoolRecord } from '../../test/support/spool-cast.ts';
 import type { BenchServer } from '../server/bench-server.ts';
 import type { RecordingEndedLine } from './bench-proxy-protocol.ts';
 import { serverRecording } from './recording-server.ts';
@@ -9,35 +9,26 @@ import { serverRecording } from './recording-server.ts';
 /** How one recorded transfer was checked, and what was found. */
 export interface RecordingCheck {
   recording: string;
-  /** Where the bytes were counted: the spool's .cast, or (if already fully uploaded) the server's summary. */
+  /** Where the bytes were counted: the spool's events file, or (if already fully uploaded) the server's summary. */
   checkedIn: 'spool' | 'server';
   /** Bytes of remote output the proxy handed to the recorder. */
   handedToRecorder: number;
-  /** Bytes of output the .cast's `o` events hold (spool); null when checked on the server. */
-  outputBytesInCast: number | null;
-  /** Size of the .cast (spool: the whole file; server: its event lines). */
-  castBytes: number;
+  /** Bytes of output the spool's `o` records hold; null when checked on the server. */
+  outputBytesInSpool: number | null;
+  /** Size of the recording: the spool's events file, or the server's .cast event lines. */
+  recordingBytes: number;
   /** Bytes of .cast events the server had stored when checked (uploads run while the bench does). */
   uploadedToServer: number;
   ok: boolean;
 }
 
-/** Reads a .cast line by line and adds up the UTF-8 size of its output events. */
-async function countCastOutput(castPath: string): Promise<{ outputBytes: number; castBytes: number }> {
-  const stream = createReadStream(castPath, { highWaterMark: 1024 * 1024 });
-  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+/** Adds up the output bytes of a spool's `o` records. */
+async function countSpooledOutput(eventsPath: string): Promise<{ outputBytes: number; fileBytes: number }> {
   let outputBytes = 0;
-  let first = true;
-  for await (const line of lines) {
-    if (first) {
-      first = false;
-      continue;
-    }
-    if (line === '') continue;
-    const [, code, data] = JSON.parse(line) as [number, string, string];
-    if (code === 'o') outputBytes += Buffer.byteLength(data, 'utf8');
-  }
-  return { outputBytes, castBytes: stream.bytesRead };
+  const { fileBytes } = await forEachSpoolRecord(eventsPath, (record) => {
+    if (record.code === 'o') outputBytes += record.payload.length;
+  });
+  return { outputBytes, fileBytes };
 }
 
 /**
@@ -51,13 +42,13 @@ export async function checkRecordedTransfer(ended: RecordingEndedLine, expectedB
   const dir = join(spoolRoot, ended.recording);
   const onServer = await serverRecording(server, ended.recording);
   if (existsSync(join(dir, END_FILE))) {
-    const counted = await countCastOutput(join(dir, CAST_FILE));
+    const counted = await countSpooledOutput(join(dir, EVENTS_FILE));
     return {
       recording: ended.recording,
       checkedIn: 'spool',
       handedToRecorder: ended.outputBytes,
-      outputBytesInCast: counted.outputBytes,
-      castBytes: counted.castBytes,
+      outputBytesInSpool: counted.outputBytes,
+      recordingBytes: counted.fileBytes,
       uploadedToServer: onServer?.bytes ?? 0,
       ok: ended.outputBytes === expectedBytes && counted.outputBytes === expectedBytes,
     };
@@ -67,8 +58,8 @@ export async function checkRecordedTransfer(ended: RecordingEndedLine, expectedB
     recording: ended.recording,
     checkedIn: 'server',
     handedToRecorder: ended.outputBytes,
-    outputBytesInCast: null,
-    castBytes: onServer.bytes,
+    outputBytesInSpool: null,
+    recordingBytes: onServer.bytes,
     uploadedToServer: onServer.bytes,
     ok: ended.outputBytes === expectedBytes && onServer.complete,
   };

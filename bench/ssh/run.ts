@@ -11,9 +11,9 @@
  *   - `gatehouse server --dev-idp` on PGlite, holding the SSH connection, at the lowest CPU
  *     priority (it stands for a remote server);
  *   - two broker SSH proxies in processes of their own (bench-proxy-main.ts): recording off,
- *     and recording on (asciicast spool + uploads to that server, as the product records);
+ *     and recording on (spool of the session's bytes + asciicast uploads to that server, as the product records);
  *   1. throughput: `ssh … 'head -c N /dev/zero' | wc -c` direct, through the proxy without and
- *      with recording, rounds alternating; every recorded transfer is counted in its .cast;
+ *      with recording, rounds alternating; every recorded transfer is counted in its spool;
  *   2. connection setup: `ssh host true` on each path in turn;
  *   3. /screen?t=: bench/recordings/screen-latency.ts, after everything else has stopped.
  *

@@ -61,8 +61,7 @@ function throughputRows(outcome: Outcome<ThroughputResult>, verdict: TargetVerdi
   const rounds = (name: ThroughputPath): string => r.wall.seconds[name].map((s) => (r.bytes / 1e6 / s).toFixed(0)).join(' / ');
   const checks = r.recordings;
   const inSpool = checks.filter((c) => c.checkedIn === 'spool');
-  const castMb = inSpool.length === 0 ? null : Math.max(...inSpool.map((c) => c.castBytes)) / 1e6;
-  const textCastMb = inSpool.length === 0 ? null : Math.min(...inSpool.map((c) => c.castBytes)) / 1e6;
+  const spoolMb = inSpool.length === 0 ? null : Math.max(...inSpool.map((c) => c.recordingBytes)) / 1e6;
   const uploadedMb = checks.reduce((sum, c) => sum + c.uploadedToServer, 0) / 1e6;
   const { wall, stream } = r;
   return [
@@ -77,7 +76,7 @@ function throughputRows(outcome: Outcome<ThroughputResult>, verdict: TargetVerdi
       label: '  recordings checked',
       text:
         `${checks.filter((c) => c.ok).length} of ${checks.length} hold all ${whole(r.bytes)} bytes of output` +
-        (castMb === null || textCastMb === null ? '' : `; .cast in the spool ${castMb.toFixed(0)} MB (zeros), ${textCastMb.toFixed(0)} MB (text)`) +
+        (spoolMb === null ? '' : `; largest spool events file ${spoolMb.toFixed(0)} MB`) +
         `; ${uploadedMb.toFixed(1)} MB on the server when checked`,
     },
   ];
@@ -132,9 +131,9 @@ export function renderSshReport(results: SshBenchResults, verdicts: readonly Tar
   const notes = [
     `Throughput: real OpenSSH client, \`ssh … 'head -c ${options.bytes} /dev/zero' | wc -c\`, timed from spawn to exit, MB = 10^6 bytes;`,
     'direct to Debian sshd, or through the broker (SshProxy in its own process, durable audit spool, upstream ssh2 with the',
-    "pinned host key). Recording on: the product's recorder factory writes asciicast to its local spool (fdatasync in groups)",
-    'and uploads chunks while the session runs to a real `gatehouse server` (PGlite) kept at the lowest CPU priority, as a',
-    'remote server would be; every recorded transfer is then counted byte for byte in its .cast.',
+    "pinned host key). Recording on: the product's recorder factory writes the session's bytes to its local spool (fdatasync",
+    'in groups) and uploads asciicast chunks while the session runs to a real `gatehouse server` (PGlite) kept at the lowest',
+    'CPU priority, as a remote server would be; every recorded transfer is then counted byte for byte in the spool or on the server.',
     "Text lines: `yes '<an 86-byte log line>' | head -c N` instead of zeros, for comparison (not judged).",
     'The data phase is timed from the first byte read to the last. Both broker legs negotiate curve25519-sha256 (ssh2 has no',
     'post-quantum hybrid), so "direct" pins that key exchange too; OpenSSH 9 defaults to sntrup761x25519 (shown on its own).',

@@ -2,7 +2,7 @@ import { open, readFile, truncate } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CHUNK_LOG_FILE } from './recording-spool-layout.ts';
 
-/** Chunk `seq` is the bytes [start, end) of recording.cast. */
+/** Chunk `seq` is the bytes [start, end) of the events file: whole records. */
 export interface LoggedChunk {
   seq: number;
   start: number;
@@ -14,7 +14,7 @@ const LINE = /^(\d+) (\d+) (\d+)$/;
 /**
  * The chunks of a recording, each written down (and fdatasync'ed) BEFORE it is sent. A chunk
  * sent again after a crash is then byte for byte the chunk sent before — the server recognises
- * it as a re-send — and any chunk the server asks for again can be rebuilt from the cast file.
+ * it as a re-send — and any chunk the server asks for again can be rebuilt from the events file.
  */
 export class ChunkLog {
   private constructor(

@@ -1,7 +1,7 @@
-import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync, writeSync, writevSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../fs/write-file-atomically.ts';
-import { CAST_FILE, END_FILE, META_FILE } from './recording-spool-layout.ts';
+import { END_FILE, EVENTS_FILE, META_FILE } from './recording-spool-layout.ts';
 import type { RecordingEndFile, RecordingMetaFile } from './recording-spool-layout.ts';
 
 export interface SpoolFileOptions {
@@ -12,9 +12,10 @@ export interface SpoolFileOptions {
 }
 
 /**
- * One recording's spool directory while the session runs. Lines are written with write(2) as
- * they come — once a line is written it survives a kill -9 of the broker (it is in the page
- * cache) — and fdatasync'ed in groups, every `syncEveryMs` or `syncEveryBytes`, for power loss.
+ * One recording's spool directory while the session runs. Records (spool-records.ts) are
+ * written with writev(2) as they come — once written, a record survives a kill -9 of the broker
+ * (it is in the page cache) — and fdatasync'ed in groups, every `syncEveryMs` or
+ * `syncEveryBytes`, for power loss.
  *
  * The recorder's calls are synchronous (they sit on the terminal's data path), so a write
  * error cannot be thrown back: the file stops taking lines, keeps the error, and `finish`
@@ -39,7 +40,7 @@ export class RecordingSpoolFile {
     this.syncEveryBytes = opts.syncEveryBytes ?? 64 * 1024;
   }
 
-  /** Creates the directory, its meta.json (durably) and the empty cast file. Throws if it cannot. */
+  /** Creates the directory, its meta.json (durably) and the empty events file. Throws if it cannot. */
   static create(spoolRoot: string, meta: RecordingMetaFile, opts: SpoolFileOptions = {}): RecordingSpoolFile {
     mkdirSync(spoolRoot, { recursive: true, mode: 0o700 });
     const dir = join(spoolRoot, meta.id);
@@ -51,7 +52,7 @@ export class RecordingSpoolFile {
     } finally {
       closeSync(metaFd);
     }
-    const fd = openSync(join(dir, CAST_FILE), 'wx', 0o600);
+    const fd = openSync(join(dir, EVENTS_FILE), 'wx', 0o600);
     // The new directory entries must survive a power loss along with the lines.
     syncDirectorySync(dir);
     syncDirectorySync(spoolRoot);
@@ -63,12 +64,12 @@ export class RecordingSpoolFile {
     return this.failure;
   }
 
-  /** Writes one line; false if the spool has failed (now or before). */
-  append(line: string): boolean {
+  /** Writes one record, given as its parts; false if the spool has failed (now or before). */
+  append(parts: readonly Uint8Array[]): boolean {
     if (this.failure !== undefined || this.fd === undefined) return false;
     let written: number;
     try {
-      written = writeLine(this.fd, line);
+      written = writePartsFully(this.fd, parts);
     } catch (err) {
       this.failure = err instanceof Error ? err : new Error(String(err));
       return false;
@@ -79,7 +80,7 @@ export class RecordingSpoolFile {
     return true;
   }
 
-  /** fdatasyncs and closes the cast file, then writes end.json. Rejects with the spool's error, if it had one. */
+  /** fdatasyncs and closes the events file, then writes end.json. Rejects with the spool's error, if it had one. */
   async finish(end: Omit<RecordingEndFile, 'spoolError'>): Promise<void> {
     await this.sync();
     while (this.syncing !== undefined) await this.syncing;
@@ -108,7 +109,7 @@ export class RecordingSpoolFile {
       });
     }).finally(() => {
       this.syncing = undefined;
-      // Lines written while this sync ran get their own.
+      // Records written while this sync ran get their own.
       if (this.unsynced > 0 && this.failure === undefined) this.scheduleSync();
     });
     return this.syncing;
@@ -122,22 +123,26 @@ export class RecordingSpoolFile {
   }
 }
 
-/**
- * Writes a line's UTF-8 bytes; answers how many. The line is encoded once, into a buffer kept
- * for the next line: measuring it first (Buffer.byteLength) and letting write(2) encode it
- * again cost a third of a bulky recording's CPU, on the terminal's data path.
- */
-function writeLine(fd: number, line: string): number {
-  if (line.length * 3 > lineBuffer.length) lineBuffer = Buffer.allocUnsafe(Math.max(line.length * 3, lineBuffer.length * 2));
-  const length = lineBuffer.write(line, 0, 'utf8');
-  writeFully(fd, lineBuffer.subarray(0, length));
-  return length;
+/** Writes every part, in order, with as few system calls as the kernel allows; answers the bytes written. */
+function writePartsFully(fd: number, parts: readonly Uint8Array[]): number {
+  let total = 0;
+  for (const part of parts) total += part.length;
+  const written = writevSync(fd, parts as Uint8Array[]);
+  if (written === total) return total;
+  // A short write (a signal, a nearly full disk): the rest, part by part, from where it stopped.
+  let skip = written;
+  for (const part of parts) {
+    if (skip >= part.length) {
+      skip -= part.length;
+      continue;
+    }
+    writeFully(fd, part.subarray(skip));
+    skip = 0;
+  }
+  return total;
 }
 
-/** Where writeLine encodes; grows to the longest line (output events are at most an SSH packet, ~32 KiB, escaped). */
-let lineBuffer = Buffer.allocUnsafe(64 * 1024);
-
-function writeFully(fd: number, bytes: Buffer): void {
+function writeFully(fd: number, bytes: Uint8Array): void {
   let written = 0;
   while (written < bytes.length) {
     const n = writeSync(fd, bytes, written, bytes.length - written);

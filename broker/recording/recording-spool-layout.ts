@@ -5,7 +5,8 @@ import { z } from 'zod';
 /*
  * A recording spool is a directory of recordings, one directory each, named by recording id:
  *   meta.json      who, where and when; written before the first event
- *   recording.cast the asciicast v2 file itself (header line + event lines), appended to
+ *   events.rec     the session's records (spool-records.ts): asciicast header and events, with
+ *                  output and input as raw bytes; the uploader makes asciicast events of them
  *   chunks.log     one line per chunk sent or about to be sent: "seq startOffset endOffset"
  *   uploaded.json  how far the server has acknowledged (the durable cursor)
  *   end.json       written when the session ended (or found abandoned after a crash)
@@ -14,7 +15,7 @@ import { z } from 'zod';
  */
 
 export const META_FILE = 'meta.json';
-export const CAST_FILE = 'recording.cast';
+export const EVENTS_FILE = 'events.rec';
 export const CHUNK_LOG_FILE = 'chunks.log';
 export const CURSOR_FILE = 'uploaded.json';
 export const END_FILE = 'end.json';

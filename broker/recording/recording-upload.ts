@@ -1,21 +1,21 @@
 import { open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { castHeaderSchema } from '../../shared/api/recordings.ts';
 import type { CastEvent } from '../../shared/api/recordings.ts';
 import type { ServerApi } from '../server-client/api-client.ts';
 import { ServerApiError } from '../server-client/server-api-errors.ts';
-import { headerLength, readCompleteLines } from './cast-file-reader.ts';
 import { ChunkLog } from './chunk-log.ts';
 import type { LoggedChunk } from './chunk-log.ts';
-import { CAST_FILE, END_FILE, META_FILE, readJsonFile, recordingEndFileSchema, recordingMetaSchema } from './recording-spool-layout.ts';
+import { END_FILE, EVENTS_FILE, META_FILE, readJsonFile, recordingEndFileSchema, recordingMetaSchema } from './recording-spool-layout.ts';
+import { SpoolFormatError, castEventOf, parseRecords, readCompleteRecords, readSpoolHeader } from './spool-records.ts';
+import type { SpoolRecord } from './spool-records.ts';
 import { readUploadCursor, writeUploadCursor } from './upload-cursor.ts';
 import type { UploadCursor } from './upload-cursor.ts';
 
 export type RecordingApi = Pick<ServerApi, 'startRecording' | 'putRecordingChunk' | 'endRecording'>;
 
 export interface ChunkLimits {
-  /** A chunk stops growing before this many bytes of .cast lines (unless one line is longer). Default 256 KiB. */
+  /** A chunk stops growing before this many bytes of spool records (unless one record is longer). Default 256 KiB. */
   maxBytes: number;
   /** At most this many events per chunk. Default 5000. */
   maxEvents: number;
@@ -37,31 +37,33 @@ export class RecordingRejectedError extends Error {
 
 /**
  * 4xx other than 408/429 (the request is wrong for this server, not the moment), or spool
- * lines that do not read as events (damage no retry repairs).
+ * bytes that do not read as records (damage no retry repairs).
  */
 function refusal(err: unknown): boolean {
-  return (err instanceof ServerApiError && !err.retryable) || err instanceof SyntaxError || err instanceof z.ZodError;
+  return (err instanceof ServerApiError && !err.retryable) || err instanceof SpoolFormatError || err instanceof SyntaxError || err instanceof z.ZodError;
 }
 
-async function readRange(path: string, start: number, end: number): Promise<string> {
+async function readRange(path: string, start: number, end: number): Promise<Buffer> {
   const file = await open(path, 'r');
   try {
     const buffer = Buffer.alloc(end - start);
     let filled = 0;
     while (filled < buffer.length) {
       const { bytesRead } = await file.read(buffer, filled, buffer.length - filled, start + filled);
-      if (bytesRead === 0) throw new Error(`recording.cast ends before byte ${end}`);
+      if (bytesRead === 0) throw new Error(`${EVENTS_FILE} ends before byte ${end}`);
       filled += bytesRead;
     }
-    return buffer.toString('utf8');
+    return buffer;
   } finally {
     await file.close();
   }
 }
 
-function eventsOf(lines: string): CastEvent[] {
-  // JSON never holds a raw newline, so the lines join into one array.
-  return JSON.parse(`[${lines.slice(0, -1).replaceAll('\n', ',')}]`) as CastEvent[];
+/** The events of a logged chunk: its bytes must be whole records, as they were when it was logged. */
+function recordsOf(bytes: Buffer): SpoolRecord[] {
+  const { records, consumed } = parseRecords(bytes);
+  if (consumed !== bytes.length) throw new SpoolFormatError(`a logged chunk of ${bytes.length} bytes ends inside a record`);
+  return records;
 }
 
 /**
@@ -75,11 +77,11 @@ function eventsOf(lines: string): CastEvent[] {
 export async function uploadRecording(dir: string, api: RecordingApi, limits: ChunkLimits = DEFAULT_CHUNK_LIMITS): Promise<'complete' | 'pending'> {
   const meta = await readJsonFile(join(dir, META_FILE), recordingMetaSchema);
   if (meta === undefined) return 'pending';
-  const castPath = join(dir, CAST_FILE);
-  // Read before the lines: end.json is written after the last line, so with it every line is there.
+  const eventsPath = join(dir, EVENTS_FILE);
+  // Read before the records: end.json is written after the last record, so with it every record is there.
   const end = await readJsonFile(join(dir, END_FILE), recordingEndFileSchema);
-  const firstEvent = await headerLength(castPath);
-  if (firstEvent === 0) {
+  const opening = await readSpoolHeader(eventsPath);
+  if (opening === null) {
     if (end === undefined) return 'pending';
     // The broker died before the header was written: nothing was recorded, nothing to send.
     await rm(dir, { recursive: true, force: true });
@@ -88,8 +90,7 @@ export async function uploadRecording(dir: string, api: RecordingApi, limits: Ch
   const cursor: UploadCursor = await readUploadCursor(dir);
   try {
     if (!cursor.started) {
-      const header = castHeaderSchema.parse(JSON.parse(await readRange(castPath, 0, firstEvent)));
-      await api.startRecording({ id: meta.id, connection: meta.connection, host: meta.host, brokerSessionId: meta.sessionId, startedAt: meta.startedAt, header });
+      await api.startRecording({ id: meta.id, connection: meta.connection, host: meta.host, brokerSessionId: meta.sessionId, startedAt: meta.startedAt, header: opening.header });
       cursor.started = true;
       await writeUploadCursor(dir, cursor);
     }
@@ -97,18 +98,19 @@ export async function uploadRecording(dir: string, api: RecordingApi, limits: Ch
     let seq = Math.min(cursor.acknowledged, log.chunks.length);
     for (;;) {
       let chunk: LoggedChunk;
-      let lines: string;
+      let records: SpoolRecord[];
       if (seq < log.chunks.length) {
         chunk = log.chunks[seq]!;
-        lines = await readRange(castPath, chunk.start, chunk.end);
+        records = recordsOf(await readRange(eventsPath, chunk.start, chunk.end));
       } else {
-        const start = log.nextStart(firstEvent);
-        const read = await readCompleteLines(castPath, start, limits.maxBytes, limits.maxEvents);
+        const start = log.nextStart(opening.firstEvent);
+        const read = await readCompleteRecords(eventsPath, start, limits.maxBytes, limits.maxEvents);
         if (read.end === start) break;
         chunk = await log.append(start, read.end);
-        lines = read.text;
+        records = read.records;
       }
-      const answer = await api.putRecordingChunk(meta.id, { seq: chunk.seq, events: eventsOf(lines) });
+      const events: CastEvent[] = records.map(castEventOf);
+      const answer = await api.putRecordingChunk(meta.id, { seq: chunk.seq, events });
       if ('expectedSeq' in answer) {
         // The server lost or never got earlier chunks: go back and send them again.
         if (answer.expectedSeq < chunk.seq) {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { RecordingMeta, SessionRecorder } from '../ssh/session-recorder.ts';
-import { AsciicastWriter } from './asciicast-writer.ts';
 import { RecordingSpoolFile } from './recording-spool-file.ts';
 import type { SpoolFileOptions } from './recording-spool-file.ts';
+import { SpoolRecordWriter } from './spool-record-writer.ts';
 import { claimLive, releaseLive } from './spool-claims.ts';
 import type { RecordingLog } from './upload-spool.ts';
 
@@ -21,14 +21,14 @@ export interface SpooledRecorderOptions {
 }
 
 /**
- * One SSH channel's recording: asciicast v2 lines into a spool directory of their own, named by
- * a fresh recording id. Never throws into the proxy's data path: if the spool fails, recording
+ * One SSH channel's recording: the asciicast header and events, as spool records, into a spool
+ * directory of its own, named by a fresh recording id. Never throws into the proxy's data path: if the spool fails, recording
  * stops, onFailure is told, and end() rejects with the reason.
  */
 export class SpooledRecorder implements SessionRecorder {
   readonly id = randomUUID();
   private spool: RecordingSpoolFile | undefined;
-  private writer: AsciicastWriter | undefined;
+  private writer: SpoolRecordWriter | undefined;
   private failure: Error | undefined;
   private ended = false;
 
@@ -64,8 +64,8 @@ export class SpooledRecorder implements SessionRecorder {
     }
     claimLive(this.id);
     const spool = this.spool;
-    this.writer = new AsciicastWriter((line) => {
-      if (!spool.append(line)) this.fail(spool.error);
+    this.writer = new SpoolRecordWriter((parts) => {
+      if (!spool.append(parts)) this.fail(spool.error);
     }, this.opts.clock);
     this.writer.header({ width: header.width, height: header.height, env: header.env, timestamp: Math.floor(startedAt.getTime() / 1000) });
     if (this.meta.kind === 'exec' && this.meta.command !== null) this.writer.marker(`exec: ${this.meta.command}`);

@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../fs/write-file-atomically.ts';
-import { CAST_FILE, END_FILE, META_FILE, REJECTED_FILE, listRecordingDirs, readJsonFile, recordingEndFileSchema, recordingMetaSchema } from './recording-spool-layout.ts';
+import { END_FILE, EVENTS_FILE, META_FILE, REJECTED_FILE, listRecordingDirs, readJsonFile, recordingEndFileSchema, recordingMetaSchema } from './recording-spool-layout.ts';
 import type { RecordingEndFile } from './recording-spool-layout.ts';
 import { DEFAULT_CHUNK_LIMITS, RecordingRejectedError, uploadRecording } from './recording-upload.ts';
 import type { ChunkLimits, RecordingApi } from './recording-upload.ts';
@@ -76,7 +76,7 @@ async function exists(path: string): Promise<boolean> {
 /** Gives a recording whose broker died an end: exit status unknown, at its last write. */
 async function closeAbandoned(dir: string, log: RecordingLog | undefined): Promise<void> {
   if ((await readJsonFile(join(dir, END_FILE), recordingEndFileSchema)) !== undefined) return;
-  const lastWrite = await stat(join(dir, CAST_FILE)).then(
+  const lastWrite = await stat(join(dir, EVENTS_FILE)).then(
     (info) => info.mtime,
     () => new Date(),
   );

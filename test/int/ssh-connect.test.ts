@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, readFileSync, writeFileSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENTS_FILE } from '../../broker/recording/recording-spool-layout.ts';
 import type { ApprovalRequest } from '../../shared/api/approvals.ts';
 import type { AuditRecord } from '../../shared/api/audit.ts';
 import { castEventSchema, recordingScreenSchema, recordingSearchSchema, recordingSummarySchema } from '../../shared/api/recordings.ts';
@@ -17,6 +18,7 @@ import { startSshConnect } from '../support/gatehouse-connect-ssh.ts';
 import type { RunningSshConnect } from '../support/gatehouse-connect-ssh.ts';
 import { runGatehouse } from '../support/gatehouse-proxy.ts';
 import { signInUser } from '../support/gatehouse-users.ts';
+import { readSpooledCast } from '../support/spool-cast.ts';
 import type { GatehouseUser } from '../support/gatehouse-users.ts';
 import { startServerProcess } from '../support/server-process.ts';
 import type { RunningServerProcess } from '../support/server-process.ts';
@@ -439,16 +441,17 @@ describe('gatehouse connect for an SSH connection', () => {
     });
     const spoolRoot = join(work, 'crash', 'recordings');
     const [dirName] = await readdir(spoolRoot);
-    const castFile = join(spoolRoot, dirName!, 'recording.cast');
-    await eventually('the last line in the spool', async () => ((await readFile(castFile, 'utf8')).includes(word) ? true : undefined));
+    const eventsFile = join(spoolRoot, dirName!, EVENTS_FILE);
+    await eventually('the last line in the spool', async () => ((await readSpooledCast(eventsFile)).text.includes(word) ? true : undefined));
 
     process.kill(-broker.pid, 'SIGKILL');
     await broker.exited;
     await session.done;
     const meta = JSON.parse(await readFile(join(spoolRoot, dirName!, 'meta.json'), 'utf8')) as { id: string; sessionId: string };
-    const spooled = await readFile(castFile, 'utf8');
-    const [, ...spooledLines] = spooled.split('\n').filter((line) => line !== '');
-    const spooledEventBytes = (await stat(castFile)).size - Buffer.byteLength(spooled.slice(0, spooled.indexOf('\n') + 1));
+    const spooled = await readSpooledCast(eventsFile);
+    const spooledLines = spooled.events.map((event) => JSON.stringify(event));
+    // The server counts the asciicast event lines it holds, newlines included.
+    const spooledEventBytes = spooledLines.reduce((sum, line) => sum + Buffer.byteLength(line) + 1, 0);
     expect(spooledLines.length).toBeGreaterThan(10);
     expect((await api('carol', 'GET', `/v1/recordings/${meta.id}`)).status).toBe(404);
 

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RecordingSpoolFile } from '../../../broker/recording/recording-spool-file.ts';
-import { CAST_FILE, END_FILE } from '../../../broker/recording/recording-spool-layout.ts';
+import { END_FILE, EVENTS_FILE } from '../../../broker/recording/recording-spool-layout.ts';
+import { parseRecords, recordHead } from '../../../broker/recording/spool-records.ts';
+import type { SpoolRecordCode } from '../../../broker/recording/spool-records.ts';
 
 const roots: string[] = [];
 afterEach(() => {
@@ -29,25 +31,31 @@ function spool(): RecordingSpoolFile {
 }
 
 describe('RecordingSpoolFile', () => {
-  it('writes every line byte for byte as UTF-8, multi-byte characters and escaped binary alike', async () => {
+  it('writes every record byte for byte: head, then the payload as given, binary and multi-byte alike', async () => {
     const file = spool();
-    const lines = [
-      '{"version":2,"width":80,"height":24}\n',
-      `${JSON.stringify([0.5, 'o', 'é€𝄞 日本 🚀\r\n'])}\n`,
-      `${JSON.stringify([1, 'o', '\0'.repeat(40_000)])}\n`,
-      `${JSON.stringify([1.25, 'o', 'x'.repeat(300_000)])}\n`,
+    const records: [SpoolRecordCode, number, Buffer][] = [
+      ['h', 0, Buffer.from('{"version":2,"width":80,"height":24}')],
+      ['o', 0.5, Buffer.from('é€𝄞 日本 🚀\r\n', 'utf8')],
+      ['o', 1, Buffer.alloc(40_000)],
+      ['o', 1.25, Buffer.from('x'.repeat(300_000))],
+      ['r', 2, Buffer.from('132x43')],
     ];
-    for (const line of lines) expect(file.append(line)).toBe(true);
+    for (const [code, seconds, payload] of records) expect(file.append([recordHead(code, seconds, payload.length), payload])).toBe(true);
     await file.finish({ endedAt: new Date().toISOString(), exitStatus: 0 });
-    expect(readFileSync(join(file.dir, CAST_FILE))).toEqual(Buffer.from(lines.join(''), 'utf8'));
+    const written = readFileSync(join(file.dir, EVENTS_FILE));
+    expect(written).toEqual(Buffer.concat(records.flatMap(([code, seconds, payload]) => [recordHead(code, seconds, payload.length), payload])));
+    const parsed = parseRecords(written);
+    expect(parsed.consumed).toBe(written.length);
+    expect(parsed.records.map(({ code, seconds, payload }) => [code, seconds, Buffer.from(payload)])).toEqual(records);
     expect(JSON.parse(readFileSync(join(file.dir, END_FILE), 'utf8'))).toMatchObject({ exitStatus: 0 });
   });
 
-  it('takes no lines once finished, and says so', async () => {
+  it('takes no records once finished, and says so', async () => {
     const file = spool();
-    expect(file.append('{"version":2,"width":80,"height":24}\n')).toBe(true);
+    const header = Buffer.from('{"version":2,"width":80,"height":24}');
+    expect(file.append([recordHead('h', 0, header.length), header])).toBe(true);
     await file.finish({ endedAt: new Date().toISOString(), exitStatus: null });
-    expect(file.append(`${JSON.stringify([0, 'o', 'late'])}\n`)).toBe(false);
-    expect(readFileSync(join(file.dir, CAST_FILE), 'utf8')).toBe('{"version":2,"width":80,"height":24}\n');
+    expect(file.append([recordHead('o', 0, 4), Buffer.from('late')])).toBe(false);
+    expect(readFileSync(join(file.dir, EVENTS_FILE))).toEqual(Buffer.concat([recordHead('h', 0, header.length), header]));
   });
 });

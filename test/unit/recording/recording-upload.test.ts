@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRecorderFactory } from '../../../broker/recording/recorder-factory.ts';
-import { CAST_FILE, CHUNK_LOG_FILE, CURSOR_FILE, END_FILE } from '../../../broker/recording/recording-spool-layout.ts';
+import { CHUNK_LOG_FILE, CURSOR_FILE, END_FILE, EVENTS_FILE } from '../../../broker/recording/recording-spool-layout.ts';
 import { uploadRecording } from '../../../broker/recording/recording-upload.ts';
 import type { RecordingApi } from '../../../broker/recording/recording-upload.ts';
 import { uploadPendingRecordings } from '../../../broker/recording/upload-spool.ts';
@@ -14,6 +14,7 @@ import type { RecordingMeta } from '../../../broker/ssh/session-recorder.ts';
 import { castEventSchema, castHeaderSchema, recordingSummarySchema } from '../../../shared/api/recordings.ts';
 import type { CastEvent, RecordingSummary } from '../../../shared/api/recordings.ts';
 import { freePort } from '../../support/free-port.ts';
+import { readSpooledCast } from '../../support/spool-cast.ts';
 import { TEST_CONNECTION, startRecordingServer } from './fixtures/recording-server.ts';
 import type { RecordingServer } from './fixtures/recording-server.ts';
 
@@ -209,12 +210,13 @@ describe('recording upload', () => {
       expect(attempt.pending).toHaveLength(1);
       expect(attempt.error).toBeInstanceOf(ServerUnreachableError);
       const [id] = await recordingIds(root);
-      const spooled = await readFile(join(root, id!, CAST_FILE), 'utf8');
+      const spooled = await readSpooledCast(join(root, id!, EVENTS_FILE));
       expect(await readFile(join(root, id!, END_FILE), 'utf8')).toContain('"exitStatus":0');
 
       const result = await uploadPendingRecordings(root, server.api('alice'), { log: silent });
       expect(result.completed).toEqual([id]);
-      expect((await serverCast(id!)).text).toBe(spooled);
+      expect(spooled.events).toHaveLength(25);
+      expect((await serverCast(id!)).text).toBe(spooled.text);
     } finally {
       await factory.stop();
       await rm(root, { recursive: true, force: true });

@@ -1,32 +1,71 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AsciicastWriter } from '../../../broker/recording/asciicast-writer.ts';
+import { SpoolRecordWriter } from '../../../broker/recording/spool-record-writer.ts';
+import { castEventOf, parseRecords } from '../../../broker/recording/spool-records.ts';
+import type { SpoolRecord } from '../../../broker/recording/spool-records.ts';
 import { castEventSchema, castHeaderSchema } from '../../../shared/api/recordings.ts';
 import type { CastEvent } from '../../../shared/api/recordings.ts';
 
-/** A writer on a hand-driven clock, and the lines it wrote, parsed. */
-function harness(): { writer: AsciicastWriter; lines: string[]; events: () => CastEvent[]; advance: (ms: number) => void } {
-  const lines: string[] = [];
+/** A writer on a hand-driven clock, and the records it wrote, read back as the uploader reads them. */
+function harness(): { writer: SpoolRecordWriter; records: () => SpoolRecord[]; events: () => CastEvent[]; advance: (ms: number) => void } {
+  const written: Buffer[] = [];
   let now = 1000;
-  const writer = new AsciicastWriter((line) => lines.push(line), () => now);
+  // The parts are only valid during the call, as with the spool file: copy them.
+  const writer = new SpoolRecordWriter((parts) => written.push(Buffer.concat(parts)), () => now);
   writer.header({ width: 100, height: 30, env: { TERM: 'xterm-256color' }, timestamp: 1_700_000_000 });
+  const records = (): SpoolRecord[] => {
+    const all = Buffer.concat(written);
+    const parsed = parseRecords(all);
+    expect(parsed.consumed).toBe(all.length);
+    return parsed.records;
+  };
   return {
     writer,
-    lines,
-    events: () => lines.slice(1).map((line) => castEventSchema.parse(JSON.parse(line))),
+    records,
+    events: () => records().slice(1).map((record) => castEventSchema.parse(castEventOf(record))),
     advance: (ms) => {
       now += ms;
     },
   };
 }
 
-describe('AsciicastWriter', () => {
-  it('writes a v2 header with the real size and environment, then one JSON line per event', () => {
-    const { writer, lines, advance } = harness();
+describe('SpoolRecordWriter', () => {
+  it('writes a v2 header with the real size and environment, then one record per event', () => {
+    const { writer, records, events, advance } = harness();
     advance(1500);
     writer.output(Buffer.from('hello\r\n'));
-    expect(castHeaderSchema.parse(JSON.parse(lines[0]!))).toEqual({ version: 2, width: 100, height: 30, timestamp: 1_700_000_000, env: { TERM: 'xterm-256color' } });
-    expect(lines.every((line) => line.endsWith('\n') && !line.slice(0, -1).includes('\n'))).toBe(true);
-    expect(JSON.parse(lines[1]!)).toEqual([1.5, 'o', 'hello\r\n']);
+    const [header] = records();
+    expect(header?.code).toBe('h');
+    expect(castHeaderSchema.parse(JSON.parse(header!.payload.toString('utf8')))).toEqual({ version: 2, width: 100, height: 30, timestamp: 1_700_000_000, env: { TERM: 'xterm-256color' } });
+    expect(events()).toEqual([[1.5, 'o', 'hello\r\n']]);
+  });
+
+  it('keeps output as the bytes that came: binary output costs its own size, not six bytes per control byte', () => {
+    const { writer, records } = harness();
+    const zeros = Buffer.alloc(32_768);
+    writer.output(zeros);
+    const [, output] = records();
+    expect(output).toMatchObject({ code: 'o' });
+    expect(Buffer.from(output!.payload)).toEqual(zeros);
+    expect(castEventOf(output!)[2]).toBe('\0'.repeat(32_768));
+  });
+
+  it('decodes to exactly what one streaming decoder makes of the whole session, wherever the bytes are cut', () => {
+    const utf8ish = fc.oneof(
+      fc.uint8Array({ maxLength: 40 }),
+      fc.string({ unit: 'grapheme', maxLength: 20 }).map((text) => new Uint8Array(Buffer.from(text, 'utf8'))),
+      fc.constantFrom(...[[0xe0, 0x80], [0xed, 0xa0, 0x80], [0xf0, 0x8f], [0xf4, 0x90], [0xf0, 0x9f, 0x9a], [0xc3], [0xe2, 0x82]].map((bytes) => new Uint8Array(bytes))),
+    );
+    fc.assert(
+      fc.property(fc.array(utf8ish, { maxLength: 12 }), (pieces) => {
+        const { writer, events } = harness();
+        for (const piece of pieces) writer.output(piece);
+        writer.finish();
+        const expected = new TextDecoder().decode(Buffer.concat(pieces));
+        expect(events().map(([, , data]) => data).join('')).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
   });
 
   it('times events in seconds since the header, to the microsecond, never backwards', () => {
@@ -99,8 +138,8 @@ describe('AsciicastWriter', () => {
   });
 
   it('writes no event for bytes that complete nothing yet', () => {
-    const { writer, lines } = harness();
+    const { writer, records } = harness();
     writer.output(Buffer.from([0xf0, 0x9f]));
-    expect(lines).toHaveLength(1);
+    expect(records()).toHaveLength(1);
   });
 });
