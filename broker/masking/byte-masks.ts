@@ -39,15 +39,21 @@ function isValidUtf8(source: Buffer, start: number, end: number): boolean {
 /** The position of the one '@' of an e-mail in source[start, end), or -1 when it is not shaped like one. */
 function emailAt(source: Buffer, start: number, end: number): number {
   let at = -1;
+  // One pass finds the '@' and notes whether the domain needs a UTF-8 check (most are ASCII).
+  let domainNonAscii = false;
   for (let i = start; i < end; i++) {
-    if (source[i] !== AT) continue;
-    if (at >= 0) return -1;
-    at = i;
+    const byte = source[i]!;
+    if (byte === AT) {
+      if (at >= 0) return -1;
+      at = i;
+    } else if (byte >= 0x80 && at >= 0) {
+      domainNonAscii = true;
+    }
   }
   if (at <= start || at >= end - 1) return -1;
   const first = characterLength(source, start, end);
   // The first character and the domain are sent; an invalid byte in them goes the string way (and is replaced).
-  return first === 0 || start + first > at || !isValidUtf8(source, at + 1, end) ? -1 : at;
+  return first === 0 || start + first > at || (domainNonAscii && !isValidUtf8(source, at + 1, end)) ? -1 : at;
 }
 
 /**
@@ -60,6 +66,12 @@ function emailAt(source: Buffer, start: number, end: number): number {
 export function byteMaskCut(style: MaskStyle, source: Buffer, start: number, end: number): number {
   if (style === 'redact') return start;
   return style === 'partial' ? emailAt(source, start, end) : -1;
+}
+
+/** How many bytes writeMaskBytes will write for this value and cut, so its length word can go first. */
+export function maskByteLength(style: MaskStyle, source: Buffer, start: number, end: number, cut: number): number {
+  if (style === 'redact') return REDACTED.length;
+  return characterLength(source, start, end) + STARS.length + (end - cut);
 }
 
 /** Writes the mask decided by byteMaskCut (with its cut); returns how many bytes it wrote. */

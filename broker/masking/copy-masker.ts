@@ -4,9 +4,7 @@ import type { ColumnAction, RowPlan } from './row-plan.ts';
 import { byteMaskCut, writeMaskBytes } from './byte-masks.ts';
 import type { MaskingTally } from './result-masker.ts';
 import { RunWriter, rewriteRunFrames, type RunFrameRewriter } from '../pg/protocol/run-writer.ts';
-import { BackendCode } from '../pg/protocol/message-codes.ts';
 
-const COPY_DATA = BackendCode.CopyData;
 
 export interface CopyFormat {
   format: 'text' | 'csv';
@@ -185,7 +183,7 @@ export class CopyMasker {
       return true;
     },
     write: (writer, source, start, end) => {
-      writer.beginFrame(COPY_DATA);
+      writer.beginCopiedFrame(source, start - 5);
       if (this.lineReplacement === null) this.writeSplitLine(writer, source, start, end);
       else writer.copy(this.lineReplacement, 0, this.lineReplacement.length);
       writer.endFrame();

@@ -11,6 +11,7 @@ import { binaryToText, isTextLike, TypeOid } from './binary-values.ts';
 import type { ColumnCatalog } from './column-catalog.ts';
 import { buildRowPlan, type ColumnAction, type RowPlan } from './row-plan.ts';
 import { byteMaskCut, writeMaskBytes } from './byte-masks.ts';
+import { byteMaskColumnsOf, maskRunFromBytes, type ByteMaskColumns } from './byte-mask-run.ts';
 import { isJson, isTextBearing, type ComputedColumnRule } from './computed-column-rule.ts';
 import { maskJsonKeys } from './json-key-masker.ts';
 import { RunWriter, rewriteRunFrames } from '../pg/protocol/run-writer.ts';
@@ -46,6 +47,10 @@ export function newTally(): MaskingTally {
  */
 export class ResultMasker {
   private readonly plans = new WeakMap<FieldDescription[], RowPlan>();
+  /** Per plan, the columns whose action is not `pass`: the only ones a row's second look visits. */
+  private readonly activeColumns = new WeakMap<RowPlan, Int32Array>();
+  /** Per plan, its masked columns when all of them can be masked from their bytes (byte-mask-run.ts). */
+  private readonly byteMaskPlans = new WeakMap<RowPlan, ByteMaskColumns | null>();
   private readonly plansByShape = new Map<string, RowPlan>();
   readonly textMasker: TextMasker | null;
   readonly enabled: boolean;
@@ -109,6 +114,7 @@ export class ResultMasker {
   rewriteDataRow(raw: Buffer, payload: Buffer, plan: RowPlan, tally: MaskingTally, computed: ComputedColumnRule | null = null): Buffer {
     if (!plan.active) return raw;
     const payloadStart = raw.length - payload.length;
+    this.beginRows(plan);
     if (!this.maskRow(raw, payloadStart, raw.length, plan, tally, computed)) return raw;
     const writer = new RunWriter(raw.length + 64);
     this.writeRow(writer, raw, payloadStart, raw.length, plan);
@@ -121,10 +127,19 @@ export class ResultMasker {
    */
   rewriteDataRun(source: Buffer, plan: RowPlan, tally: MaskingTally, computed: ComputedColumnRule | null = null): Buffer {
     if (!plan.active) return source;
-    return rewriteRunFrames(source, {
-      decide: (row, start, end) => this.maskRow(row, start, end, plan, tally, computed),
-      write: (writer, row, start, end) => this.writeRow(writer, row, start, end, plan),
-    });
+    this.beginRows(plan);
+    const general = {
+      decide: (row: Buffer, start: number, end: number) => this.maskRow(row, start, end, plan, tally, computed),
+      write: (writer: RunWriter, row: Buffer, start: number, end: number) => this.writeRow(writer, row, start, end, plan),
+    };
+    let byteMasks = this.byteMaskPlans.get(plan);
+    if (byteMasks === undefined) {
+      byteMasks = byteMaskColumnsOf(plan);
+      this.byteMaskPlans.set(plan, byteMasks);
+    }
+    if (byteMasks === null) return rewriteRunFrames(source, general);
+    const labels = byteMasks.labels;
+    return maskRunFromBytes(source, byteMasks, general, (k) => tally.maskedColumns.add(labels[k]!));
   }
 
   /** Where each value of the row being rewritten starts, and its length; reused for every row. */
@@ -137,6 +152,32 @@ export class ResultMasker {
   /** Per column: where a mask written from the value's bytes cuts it (see byte-masks.ts); -1 when it is not. */
   private byteMaskCuts = new Int32Array(64);
   private columnCount = 0;
+  /** The active columns of the plan being applied (see beginRows). */
+  private active: Int32Array = new Int32Array(0);
+  /** Per column: its mask label is already in the tally (a Set add per row showed in profiles). */
+  private labelNoted = new Uint8Array(64);
+
+  /** Gets the plan's active columns ready, and forgets which labels the last tally got. */
+  private beginRows(plan: RowPlan): void {
+    let active = this.activeColumns.get(plan);
+    if (active === undefined) {
+      const indexes: number[] = [];
+      plan.actions.forEach((action, i) => {
+        if (action.kind !== 'pass') indexes.push(i);
+      });
+      active = Int32Array.from(indexes);
+      this.activeColumns.set(plan, active);
+    }
+    this.active = active;
+    if (this.labelNoted.length < plan.actions.length) this.labelNoted = new Uint8Array(plan.actions.length);
+    else this.labelNoted.fill(0);
+  }
+
+  private noteMasked(tally: MaskingTally, column: number, label: string): void {
+    if (this.labelNoted[column] === 1) return;
+    this.labelNoted[column] = 1;
+    tally.maskedColumns.add(label);
+  }
 
   /**
    * Decides the row's values (source[start, end) is a DataRow payload) into the scratch
@@ -162,22 +203,26 @@ export class ResultMasker {
       const len = (source[pos]! << 24) | (source[pos + 1]! << 16) | (source[pos + 2]! << 8) | source[pos + 3]!;
       starts[i] = pos + 4;
       lengths[i] = len;
-      replaced[i] = undefined;
-      this.jsonbVersion[i] = 0;
-      this.byteMaskCuts[i] = -1;
       pos += 4 + (len > 0 ? len : 0);
     }
     if (pos !== end) return malformedDataRow(source.subarray(start, end));
     this.columnCount = count;
     let changed = false;
-    for (let i = 0; i < count; i++) {
-      const action = plan.actions[i];
-      if (action === undefined || action.kind === 'pass' || lengths[i]! < 0) continue;
+    const active = this.active;
+    for (let a = 0; a < active.length; a++) {
+      const i = active[a]!;
+      if (i >= count) break;
+      // Reset here, not per column: writeRow reads these only at active columns.
+      replaced[i] = undefined;
+      this.jsonbVersion[i] = 0;
+      this.byteMaskCuts[i] = -1;
+      if (lengths[i]! < 0) continue;
+      const action = plan.actions[i]!;
       const field = plan.fields[i]!;
       if (action.kind === 'withhold') {
         replaced[i] = null;
         tally.withheldValues++;
-        tally.maskedColumns.add(action.label);
+        this.noteMasked(tally, i, action.label);
         changed = true;
         continue;
       }
@@ -187,7 +232,7 @@ export class ResultMasker {
         const cut = action.style === 'null' ? -1 : byteMaskCut(action.style, source, valueStart, valueEnd);
         if (action.style === 'null' || cut >= 0) {
           changed = true;
-          tally.maskedColumns.add(action.label);
+          this.noteMasked(tally, i, action.label);
           replaced[i] = action.style === 'null' ? null : '';
           this.byteMaskCuts[i] = cut;
           continue;
@@ -196,7 +241,7 @@ export class ResultMasker {
       const text = field.format === 0 ? source.toString('utf8', valueStart, valueEnd) : binaryToText(field.typeOid, source.subarray(valueStart, valueEnd));
       if (action.kind === 'mask') {
         changed = true;
-        tally.maskedColumns.add(action.label);
+        this.noteMasked(tally, i, action.label);
         if (text === undefined) {
           replaced[i] = null;
           tally.withheldValues++;
@@ -249,9 +294,12 @@ export class ResultMasker {
 
   /** Writes the DataRow decided by maskRow: unchanged values copied in bulk, replaced ones written. */
   private writeRow(writer: RunWriter, source: Buffer, payloadStart: number, end: number, plan: RowPlan): void {
-    writer.beginFrame(BackendCode.DataRow);
+    writer.beginCopiedFrame(source, payloadStart - 5);
     let copyFrom = payloadStart;
-    for (let i = 0; i < this.columnCount; i++) {
+    const active = this.active;
+    for (let a = 0; a < active.length; a++) {
+      const i = active[a]!;
+      if (i >= this.columnCount) break;
       const replacement = this.replaced[i];
       if (replacement === undefined) continue;
       const lengthWord = this.starts[i]! - 4;

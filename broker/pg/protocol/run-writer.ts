@@ -1,43 +1,76 @@
 import { lengthAt } from './frame-reader.ts';
 
-const SMALL_COPY_BYTES = 64;
+/** Below this, a hand loop beats Buffer.copy's fixed ~60 ns (measured on Node 20: 16 B 30 ns, 64 B 100 ns by hand). */
+const SMALL_COPY_BYTES = 32;
+/** Below this, a hand loop beats copyWithin's ~20 ns. */
+const TINY_COPY_BYTES = 8;
+
+/** Where staged writers work; grows to the largest run seen (twice it, plus growth). */
+let stagingScratch = Buffer.allocUnsafe(0);
 
 /**
  * Builds the rewritten bytes of a run of frames in one growing buffer: kept frames are copied
  * in bulk, rewritten ones are written in place, so masking a row costs no Buffer of its own.
+ * Copies of adjacent source ranges are joined and made as one: the kept rows before a masked
+ * row, its header and its values up to the masked one cost a single memcpy.
+ *
+ * A writer may stage the run it rewrites: the run is copied once into the front of a scratch
+ * buffer, every later copy from it is a copyWithin in that buffer, and finish copies the
+ * output out whole. Buffer.copy between two buffers makes a typed-array view per call (~60 ns,
+ * a third of masking a row); copyWithin makes none.
  */
 export class RunWriter {
   private buffer: Buffer;
-  private length = 0;
+  /** Where the output starts in `buffer` (after the staged run, if any). */
+  private readonly base: number;
+  private length: number;
   private frameStart = -1;
+  private pendingSource: Buffer | null = null;
+  private pendingStart = 0;
+  private pendingEnd = 0;
 
-  constructor(sizeHint: number) {
-    this.buffer = Buffer.allocUnsafe(Math.max(256, sizeHint));
+  constructor(
+    sizeHint: number,
+    private readonly staged: Buffer | null = null,
+  ) {
+    if (staged === null) {
+      this.buffer = Buffer.allocUnsafe(Math.max(256, sizeHint));
+      this.base = 0;
+    } else {
+      // Staged writers work in one scratch buffer kept between runs (a rewrite is synchronous, so
+      // only one is ever in progress): a fresh buffer of twice the run per run cost more in
+      // allocation and page faults than the copies it saved.
+      const needed = staged.length + Math.max(256, sizeHint);
+      if (stagingScratch.length < needed) stagingScratch = Buffer.allocUnsafe(Math.max(needed, stagingScratch.length * 2));
+      this.buffer = stagingScratch;
+      staged.copy(this.buffer, 0);
+      this.base = staged.length;
+    }
+    this.length = this.base;
   }
 
   copy(source: Buffer, start: number, end: number): void {
-    const bytes = end - start;
-    if (bytes <= 0) return;
-    this.reserve(bytes);
-    if (bytes <= SMALL_COPY_BYTES) {
-      // Buffer.copy creates a typed-array view per call; a few bytes are cheaper copied by hand.
-      const target = this.buffer;
-      let at = this.length;
-      for (let i = start; i < end; i++) target[at++] = source[i]!;
-      this.length = at;
+    if (end <= start) return;
+    if (source === this.pendingSource && start === this.pendingEnd) {
+      this.pendingEnd = end;
       return;
     }
-    this.length += source.copy(this.buffer, this.length, start, end);
+    this.flush();
+    this.pendingSource = source;
+    this.pendingStart = start;
+    this.pendingEnd = end;
   }
 
   int32(value: number): void {
+    this.flush();
     this.reserve(4);
-    this.buffer.writeInt32BE(value, this.length);
+    this.put32(this.length, value);
     this.length += 4;
   }
 
   /** Writes a string as UTF-8 and returns its byte length. */
   utf8(text: string): number {
+    this.flush();
     this.reserve(text.length * 3);
     const target = this.buffer;
     const start = this.length;
@@ -57,30 +90,76 @@ export class RunWriter {
 
   /** Reserves 4 bytes for a length word that `patchInt32` fills in later; returns its position. */
   placeholder(): number {
+    this.flush();
     this.reserve(4);
     this.length += 4;
     return this.length - 4;
   }
 
   patchInt32(position: number, value: number): void {
-    this.buffer.writeInt32BE(value, position);
+    this.put32(position, value);
   }
 
   beginFrame(type: number): void {
+    this.flush();
     this.reserve(5);
     this.frameStart = this.length;
     this.buffer[this.length] = type;
     this.length += 5;
   }
 
+  /**
+   * Begins a frame by copying the header of the frame it replaces, source[headerStart, +5):
+   * joined to the kept bytes before it, and its length word fixed by endFrame.
+   */
+  beginCopiedFrame(source: Buffer, headerStart: number): void {
+    this.copy(source, headerStart, headerStart + 5);
+    this.frameStart = this.length + (this.pendingEnd - this.pendingStart) - 5;
+  }
+
   endFrame(): void {
-    this.buffer.writeUInt32BE(this.length - this.frameStart - 1, this.frameStart + 1);
+    this.flush();
+    this.put32(this.frameStart + 1, this.length - this.frameStart - 1);
     this.frameStart = -1;
   }
 
   /** The bytes written; the writer must not be used afterwards (the socket holds the buffer). */
   finish(): Buffer {
-    return this.buffer.subarray(0, this.length);
+    this.flush();
+    if (this.staged === null) return this.buffer.subarray(this.base, this.length);
+    const output = Buffer.allocUnsafe(this.length - this.base);
+    this.buffer.copy(output, 0, this.base, this.length);
+    return output;
+  }
+
+  /** A big-endian 32-bit word, by hand: writeInt32BE's argument checks showed in profiles. */
+  private put32(at: number, value: number): void {
+    const target = this.buffer;
+    target[at] = value >>> 24;
+    target[at + 1] = value >>> 16;
+    target[at + 2] = value >>> 8;
+    target[at + 3] = value;
+  }
+
+  private flush(): void {
+    const source = this.pendingSource;
+    if (source === null) return;
+    this.pendingSource = null;
+    const start = this.pendingStart;
+    const end = this.pendingEnd;
+    const bytes = end - start;
+    this.reserve(bytes);
+    const staged = source === this.staged;
+    if (bytes <= (staged ? TINY_COPY_BYTES : SMALL_COPY_BYTES)) {
+      const target = this.buffer;
+      let at = this.length;
+      for (let i = start; i < end; i++) target[at++] = source[i]!;
+      this.length = at;
+      return;
+    }
+    if (staged) this.buffer.copyWithin(this.length, start, end);
+    else source.copy(this.buffer, this.length, start, end);
+    this.length += bytes;
   }
 
   private reserve(bytes: number): void {
@@ -88,6 +167,7 @@ export class RunWriter {
     const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.length + bytes));
     this.buffer.copy(grown, 0, 0, this.length);
     this.buffer = grown;
+    if (this.staged !== null) stagingScratch = grown;
   }
 }
 
@@ -110,7 +190,7 @@ export function rewriteRunFrames(source: Buffer, rewriter: RunFrameRewriter): Bu
   while (offset < source.length) {
     const end = offset + 1 + lengthAt(source, offset + 1);
     if (rewriter.decide(source, offset + 5, end)) {
-      writer ??= new RunWriter(source.length + 256);
+      writer ??= new RunWriter(source.length + 256, source);
       writer.copy(source, keptFrom, offset);
       rewriter.write(writer, source, offset + 5, end);
       keptFrom = end;

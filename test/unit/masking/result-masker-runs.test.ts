@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ResultMasker, newTally } from '../../../broker/masking/result-masker.ts';
 import { ColumnCatalog } from '../../../broker/masking/column-catalog.ts';
@@ -6,7 +7,9 @@ import type { CatalogClient } from '../../../broker/pg/upstream/catalog-client.t
 import { decodeDataRow, type FieldDescription } from '../../../broker/pg/protocol/backend-decoders.ts';
 import { backend } from '../../../broker/pg/protocol/backend-messages.ts';
 import { BackendCode } from '../../../broker/pg/protocol/message-codes.ts';
+import { applyMaskStyle } from '../../../shared/masking/mask-style.ts';
 import { parsePolicyText } from '../../../shared/policy/parse-policy.ts';
+import { ProtocolError } from '../../../broker/pg/protocol/protocol-error.ts';
 
 const parsed = parsePolicyText(`
 version: 1
@@ -76,5 +79,68 @@ describe('ResultMasker runs', () => {
     const scanOnly: RowPlan = { ...plan, actions: [{ kind: 'pass' }, { kind: 'scan' }, { kind: 'scan' }, { kind: 'pass' }] };
     const run = Buffer.concat([dataRow('1', 'no pii', 'none', 'x'), dataRow('2', 'still none', null, 'y')]);
     expect(masker.rewriteDataRun(run, scanOnly, newTally())).toBe(run);
+  });
+
+  it('agrees with masking each decoded value by its style, for any rows and any plan of column masks', () => {
+    const styles = ['partial', 'redact', 'null', 'last4', 'hash'] as const;
+    const action = fc.oneof(
+      fc.constant<RowPlan['actions'][number]>({ kind: 'pass' }),
+      fc.constantFrom(...styles).map((style): RowPlan['actions'][number] => ({ kind: 'mask', style, label: `col.${style}` })),
+      fc.constant<RowPlan['actions'][number]>({ kind: 'withhold', label: 'unresolved' }),
+    );
+    const value = fc.oneof(
+      fc.constant(null),
+      fc.string({ maxLength: 40 }),
+      fc.emailAddress(),
+      fc.tuple(fc.string({ maxLength: 5 }), fc.emailAddress()).map(([a, b]) => a + b),
+      fc.string({ unit: 'grapheme', maxLength: 12 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(action, { minLength: 1, maxLength: 6 }).chain((actions) =>
+          fc.tuple(fc.constant(actions), fc.array(fc.array(value, { minLength: actions.length, maxLength: actions.length }), { minLength: 1, maxLength: 20 })),
+        ),
+        ([actions, rows]) => {
+          const fuzzPlan: RowPlan = {
+            fields: actions.map((_, i) => field(`c${i}`, 25)),
+            actions,
+            active: actions.some((a) => a.kind !== 'pass'),
+            maskedLabels: [],
+          };
+          const tally = newTally();
+          const out = masker.rewriteDataRun(Buffer.concat(rows.map((values) => dataRow(...values))), fuzzPlan, tally);
+          const decoded: (string | null)[][] = [];
+          for (let offset = 0; offset < out.length; ) {
+            const end = offset + 1 + out.readUInt32BE(offset + 1);
+            expect(out[offset]).toBe(BackendCode.DataRow);
+            decoded.push(decodeDataRow(out.subarray(offset + 5, end)).map((v) => (v === null ? null : v.toString('utf8'))));
+            offset = end;
+          }
+          const expected = rows.map((values) =>
+            values.map((v, i) => {
+              const a = actions[i]!;
+              if (v === null || a.kind === 'pass') return v;
+              if (a.kind === 'withhold') return null;
+              // What the string path makes of the value the client would have read.
+              return a.kind === 'mask' ? applyMaskStyle(Buffer.from(v, 'utf8').toString('utf8'), a.style, Buffer.from('key')) : v;
+            }),
+          );
+          expect(decoded).toEqual(expected);
+          const maskedLabels = new Set(actions.flatMap((a, i) => ((a.kind === 'mask' || a.kind === 'withhold') && rows.some((r) => r[i] !== null) ? [a.label] : [])));
+          expect(tally.maskedColumns).toEqual(maskedLabels);
+        },
+      ),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('refuses a DataRow whose value lengths do not add up, on the byte path as on the string path', () => {
+    const emailOnly: RowPlan = { ...plan, actions: [{ kind: 'pass' }, { kind: 'mask', style: 'partial', label: 'public.people.email' }, { kind: 'pass' }, { kind: 'pass' }] };
+    const good = dataRow('1', 'jane@example.com', 'x', 'y');
+    const lying = Buffer.from(good);
+    lying.writeInt32BE(400, 7); // the first value claims more bytes than the row has
+    for (const p of [emailOnly, plan]) {
+      expect(() => masker.rewriteDataRun(Buffer.concat([good, lying]), p, newTally())).toThrow(ProtocolError);
+    }
   });
 });
