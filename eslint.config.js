@@ -37,5 +37,16 @@ export default tseslint.config(
     languageOptions: { globals: { ...globals.browser } },
     rules: { 'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'The renderer talks to the broker only through the bridge.' }], patterns: [{ group: ['**/broker/**', '**/server/**', '**/electron/**', '**/test/**', 'node:*'], message: 'renderer/ imports only shared/.' }] }] },
   },
+  {
+    // libpg-query compiles its WebAssembly on import (~15 MB RSS): only pg-query-module.ts loads it, on first use.
+    files: ['**/*.ts'],
+    ignores: ['shared/sql/pg-query-module.ts', 'test/**'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        { paths: [{ name: 'libpg-query', allowTypeImports: true, message: 'Import it through shared/sql/pg-query-module.ts (loaded on first use).' }] },
+      ],
+    },
+  },
   { files: ['bin/**/*.mjs'], languageOptions: { globals: { ...globals.node } } },
 );

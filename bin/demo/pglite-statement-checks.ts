@@ -1,4 +1,5 @@
-import { loadModule, parseSync } from 'libpg-query';
+import type { parseSync } from 'libpg-query';
+import { loadPgQuery, pgQuery } from '../../shared/sql/pg-query-module.ts';
 
 /**
  * What the PGlite wire server must know about SQL text before it reaches the shared backend:
@@ -14,18 +15,15 @@ export interface StatementTraits {
   unsupportedCopy: boolean;
 }
 
-let loaded: Promise<void> | null = null;
-
-export function loadStatementParser(): Promise<void> {
-  loaded ??= loadModule();
-  return loaded;
+export async function loadStatementParser(): Promise<void> {
+  await loadPgQuery();
 }
 
 export function statementTraits(sql: string): StatementTraits {
   const traits: StatementTraits = { controlsTransaction: false, unsupportedCopy: false };
   let statements: ReturnType<typeof parseSync>['stmts'];
   try {
-    statements = parseSync(sql).stmts;
+    statements = pgQuery().parseSync(sql).stmts;
   } catch {
     return traits;
   }

@@ -1,4 +1,4 @@
-import { parseSync, scanSync } from 'libpg-query';
+import { pgQuery } from '../../shared/sql/pg-query-module.ts';
 import { defaultCopyFormat, type CopyFormat } from './copy-masker.ts';
 
 export interface CopyExportShape {
@@ -24,7 +24,7 @@ function stringValue(node: unknown): string | null {
  * cut from the text at the parenthesis tokens the real scanner reports.
  */
 export function copyExportShape(sql: string): CopyExportShape | null {
-  const tree = parseSync(sql);
+  const tree = pgQuery().parseSync(sql);
   const stmt = tree.stmts?.[0]?.stmt as Node | undefined;
   const copy = stmt?.['CopyStmt'] as Node | undefined;
   if (copy === undefined || copy['is_from'] === true) return null;
@@ -74,7 +74,7 @@ export function copyExportShape(sql: string): CopyExportShape | null {
     describeSql = `SELECT ${target} FROM ${rel}`;
   } else {
     const bytes = Buffer.from(sql, 'utf8');
-    const tokens = scanSync(sql).tokens;
+    const tokens = pgQuery().scanSync(sql).tokens;
     const open = tokens.findIndex((t) => t.text === '(');
     if (open < 0) return null;
     let depth = 0;

@@ -1,4 +1,3 @@
-import { fingerprintSync, loadModule, parseSync } from 'libpg-query';
 import { StatementAnalysis, RelationSet } from './analysis.ts';
 import { isRecord } from './ast-values.ts';
 import { STATEMENT_RULES } from './statement-rules.ts';
@@ -9,6 +8,7 @@ import { AstWalker } from './walker.ts';
 import type { ClassifyResult, SessionEffect, SqlClassification, StatementClassification } from './classification.ts';
 import type { FunctionVolatilityLookup } from './functions.ts';
 import type { StatementClass } from './statement-class.ts';
+import { loadPgQuery, pgQuery, pgQueryLoaded } from './pg-query-module.ts';
 
 export type {
   ClassifyResult,
@@ -31,21 +31,9 @@ export function emptyClassifyContext(): ClassifyContext {
   return { standardConformingStrings: true, preparedStatements: new Map() };
 }
 
-let loading: Promise<void> | null = null;
-let loaded = false;
-
 /** Load the libpg-query WASM module. Idempotent; classifySql refuses everything until it has resolved. */
 export async function initSqlParser(): Promise<void> {
-  loading ??= loadModule().then(
-    () => {
-      loaded = true;
-    },
-    (error: unknown) => {
-      loading = null;
-      throw error;
-    },
-  );
-  await loading;
+  await loadPgQuery();
 }
 
 /**
@@ -127,7 +115,7 @@ function classifyStatement(
  * from libpg-query, is refused with `ok: false` — never treated as a read.
  */
 export function classifySql(text: string, context: ClassifyContext): ClassifyResult {
-  if (!loaded) return { ok: false, error: 'SQL parser not initialised: await initSqlParser() first' };
+  if (!pgQueryLoaded()) return { ok: false, error: 'SQL parser not initialised: await initSqlParser() first' };
   // The wire protocol ends a query string at the first NUL; libpg-query's C side would too. Refuse
   // rather than classify a prefix of what the caller holds.
   if (text.includes('\u0000')) return { ok: false, error: 'SQL text contains a NUL character', position: text.indexOf('\u0000') };
@@ -137,8 +125,8 @@ export function classifySql(text: string, context: ClassifyContext): ClassifyRes
   let wholeFingerprint: string;
   try {
     // libpg-query rejects '' outright; PostgreSQL answers it with EmptyQueryResponse like any blank text.
-    rawStatements = text === '' ? [] : (parseSync(text).stmts as RawStatement[]);
-    wholeFingerprint = fingerprintSync(text === '' ? ' ' : text);
+    rawStatements = text === '' ? [] : (pgQuery().parseSync(text).stmts as RawStatement[]);
+    wholeFingerprint = pgQuery().fingerprintSync(text === '' ? ' ' : text);
   } catch (error) {
     return parseErrorResult(error);
   }
@@ -168,7 +156,7 @@ export function classifySql(text: string, context: ClassifyContext): ClassifyRes
     let fingerprint = wholeFingerprint;
     if (rawStatements.length > 1) {
       try {
-        fingerprint = fingerprintSync(sourceText);
+        fingerprint = pgQuery().fingerprintSync(sourceText);
       } catch (error) {
         return parseErrorResult(error);
       }

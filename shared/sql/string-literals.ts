@@ -1,4 +1,4 @@
-import { scanSync } from 'libpg-query';
+import { pgQuery } from './pg-query-module.ts';
 import type { StatementText } from './statement-text.ts';
 
 /**
@@ -10,7 +10,7 @@ import type { StatementText } from './statement-text.ts';
  * Returns the string index of the first such literal, or null. Uses libpg-query's own scanner tokens.
  */
 export function findBackslashInPlainLiteral(statementText: StatementText): number | null {
-  for (const token of scanSync(statementText.text).tokens) {
+  for (const token of pgQuery().scanSync(statementText.text).tokens) {
     const tokenText = token.text;
     if (!tokenText.includes('\\')) continue;
     // E'...' always escapes and $$...$$ never does, so both read the same under either setting.
