@@ -5,7 +5,6 @@ import { byteMaskCut, writeMaskBytes } from './byte-masks.ts';
 import type { MaskingTally } from './result-masker.ts';
 import { RunWriter, rewriteRunFrames, type RunFrameRewriter } from '../pg/protocol/run-writer.ts';
 
-
 export interface CopyFormat {
   format: 'text' | 'csv';
   delimiter: string;

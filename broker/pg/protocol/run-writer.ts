@@ -100,14 +100,6 @@ export class RunWriter {
     this.put32(position, value);
   }
 
-  beginFrame(type: number): void {
-    this.flush();
-    this.reserve(5);
-    this.frameStart = this.length;
-    this.buffer[this.length] = type;
-    this.length += 5;
-  }
-
   /**
    * Begins a frame by copying the header of the frame it replaces, source[headerStart, +5):
    * joined to the kept bytes before it, and its length word fixed by endFrame.
