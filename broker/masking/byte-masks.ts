@@ -1,5 +1,6 @@
 import { REDACTED_TOKEN, type MaskStyle } from '../../shared/masking/mask-style.ts';
 import type { RunWriter } from '../pg/protocol/run-writer.ts';
+import { acceptsSecond, sequenceLength } from '../text/utf8-sequences.ts';
 
 const REDACTED = Buffer.from(REDACTED_TOKEN, 'utf8');
 const STARS = Buffer.from('***', 'utf8');
@@ -11,14 +12,11 @@ const AT = 0x40;
  */
 function characterLength(source: Buffer, i: number, end: number): number {
   const lead = source[i]!;
-  const length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+  const length = sequenceLength(lead);
   if (length === 0 || i + length > end) return 0;
-  for (let k = 1; k < length; k++) if ((source[i + k]! & 0xc0) !== 0x80) return 0;
-  const second = source[i + 1]!;
-  if (lead === 0xe0 && second < 0xa0) return 0;
-  if (lead === 0xed && second > 0x9f) return 0;
-  if (lead === 0xf0 && second < 0x90) return 0;
-  if (lead === 0xf4 && second > 0x8f) return 0;
+  if (length === 1) return 1;
+  if (!acceptsSecond(lead, source[i + 1]!)) return 0;
+  for (let k = 2; k < length; k++) if ((source[i + k]! & 0xc0) !== 0x80) return 0;
   return length;
 }
 

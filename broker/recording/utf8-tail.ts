@@ -1,3 +1,5 @@
+import { acceptsSecond, sequenceLength } from '../text/utf8-sequences.ts';
+
 /**
  * How many bytes at the end of `bytes` open a UTF-8 character that is not complete yet: the
  * bytes a streaming TextDecoder would hold back. Pieces cut after holding these back each decode
@@ -18,20 +20,4 @@ export function incompleteUtf8Tail(bytes: Uint8Array): number {
     return back;
   }
   return 0;
-}
-
-/** Bytes of the sequence a lead byte opens; 0 for a byte no sequence starts with. */
-function sequenceLength(lead: number): number {
-  if (lead >= 0xc2 && lead <= 0xdf) return 2;
-  if (lead >= 0xe0 && lead <= 0xef) return 3;
-  if (lead >= 0xf0 && lead <= 0xf4) return 4;
-  return 0;
-}
-
-function acceptsSecond(lead: number, second: number): boolean {
-  if (lead === 0xe0) return second >= 0xa0 && second <= 0xbf;
-  if (lead === 0xed) return second >= 0x80 && second <= 0x9f;
-  if (lead === 0xf0) return second >= 0x90 && second <= 0xbf;
-  if (lead === 0xf4) return second >= 0x80 && second <= 0x8f;
-  return second >= 0x80 && second <= 0xbf;
 }
