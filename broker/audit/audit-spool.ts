@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, unlink, type FileHandle } from 'node:fs/promises';
+import { close, fdatasync, ftruncate, ftruncateSync, open as openFd, openSync, write, writeSync } from 'node:fs';
+import { mkdir, open, unlink } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
 import { auditEventSchema, type AuditEvent } from '../../shared/audit/audit-event.ts';
 import { listSegments, segmentFileName } from './spool-segments.ts';
@@ -10,8 +12,8 @@ export { readSpool } from './read-spool.ts';
 
 /**
  * durable: `append` resolves once the event is fdatasync'ed — survives a power loss.
- * buffered: `append` resolves once write(2) returned — survives a kill -9 of the broker (the
- * bytes are in the kernel's page cache), and is fdatasync'ed within `groupCommitMs`.
+ * buffered: `appendNow` (and `append`) return once write(2) returned — survives a kill -9 of the
+ * broker (the bytes are in the kernel's page cache), and is fdatasync'ed within `groupCommitMs`.
  */
 export type SpoolDurability = 'durable' | 'buffered';
 
@@ -44,12 +46,22 @@ interface PendingAppend {
 }
 
 interface OpenSegment {
-  file: FileHandle;
+  /** A raw descriptor, not a FileHandle: buffered appends write it synchronously. */
+  fd: number;
   path: string;
   /** Bytes of acknowledged events; a failed batch is truncated back to here. */
   size: number;
   unsynced: boolean;
+  /** buffered: created without waiting for its directory entry to be fsync'ed; the next sync does it. */
+  directoryUnsynced: boolean;
 }
+
+const openAsync = promisify(openFd);
+const writeAsync = promisify(write);
+const datasyncAsync = promisify(fdatasync);
+const truncateAsync = promisify(ftruncate);
+const closeAsync = promisify(close);
+const RESOLVED = Promise.resolve();
 
 /**
  * The broker's local, append-only audit spool: JSON lines in `spool-<seq>.jsonl` segments.
@@ -69,6 +81,8 @@ export class AuditSpool {
   private readonly queue: PendingAppend[] = [];
   private readonly counters: SpoolStats = { appends: 0, batches: 0, fsyncs: 0, segments: 0 };
   private segment: OpenSegment | undefined;
+  /** buffered: segments rotated out or abandoned synchronously, synced and closed by the writer loop. */
+  private readonly retired: { segment: OpenSegment; sync: boolean }[] = [];
   private nextSeq = 1;
   private writer: Promise<void> | undefined;
   private failure: SpoolUnavailableError | undefined;
@@ -79,7 +93,7 @@ export class AuditSpool {
 
   private constructor(
     readonly dir: string,
-    private readonly durability: SpoolDurability,
+    readonly durability: SpoolDurability,
     private readonly groupCommitMs: number,
     private readonly segmentBytes: number,
   ) {}
@@ -119,17 +133,25 @@ export class AuditSpool {
   }
 
   /**
-   * Records one event. durable: resolves after fdatasync; buffered: after write(2).
-   * The caller must not forward the statement until this resolves, and must refuse it if this
-   * rejects (SpoolUnavailableError; a ZodError means the event itself is malformed).
+   * Records one event. durable: resolves after fdatasync; buffered: already written (write(2))
+   * when this returns, see appendNow. The caller must not forward the statement until this
+   * resolves, and must refuse it if this rejects (SpoolUnavailableError; a ZodError means the
+   * event itself is malformed).
    */
   append(event: AuditEvent): Promise<void> {
+    if (this.durability === 'buffered') {
+      try {
+        this.appendNow(event);
+      } catch (err) {
+        return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+      }
+      return RESOLVED;
+    }
     if (this.closing !== undefined) return Promise.reject(new SpoolUnavailableError('ESPOOLCLOSED', this.dir));
     if (this.failure !== undefined) return Promise.reject(this.failure);
     let line: string;
     try {
-      // Validated here, not only when read back: an event the reader would skip is a lost event.
-      line = `${JSON.stringify(auditEventSchema.parse(event))}\n`;
+      line = this.lineOf(event);
     } catch (err) {
       return Promise.reject(err instanceof Error ? err : new Error(String(err)));
     }
@@ -138,6 +160,37 @@ export class AuditSpool {
       this.queue.push({ line, resolve, reject });
       this.startWriter();
     });
+  }
+
+  /**
+   * buffered only: writes the event with write(2) before returning, so it is in the kernel's page
+   * cache — a kill -9 of the broker right after cannot lose it — and leaves the fdatasync to the
+   * group commit within `groupCommitMs`. Synchronous on purpose: handing the write to the thread
+   * pool would let the caller forward a statement whose record is not yet written, and costs
+   * more than a write(2) into the page cache. Throws SpoolUnavailableError (or a ZodError).
+   */
+  appendNow(event: AuditEvent): void {
+    if (this.durability !== 'buffered') throw new Error('appendNow is for buffered spools; a durable spool must fsync before acknowledging');
+    if (this.closing !== undefined) throw new SpoolUnavailableError('ESPOOLCLOSED', this.dir);
+    if (this.failure !== undefined) throw this.failure;
+    const data = Buffer.from(this.lineOf(event), 'utf8');
+    this.counters.appends++;
+    try {
+      const segment = this.segmentWithRoomForNow(data.length);
+      this.counters.batches++;
+      writeFullyNow(segment.fd, data, segment.size);
+      segment.size += data.length;
+      segment.unsynced = true;
+    } catch (err) {
+      this.failClosedNow(err);
+      throw this.failure!;
+    }
+    this.scheduleSync();
+  }
+
+  private lineOf(event: AuditEvent): string {
+    // Validated here, not only when read back: an event the reader would skip is a lost event.
+    return `${JSON.stringify(auditEventSchema.parse(event))}\n`;
   }
 
   /**
@@ -182,7 +235,11 @@ export class AuditSpool {
   }
 
   private async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.syncDue) {
+    while (this.queue.length > 0 || this.syncDue || this.retired.length > 0) {
+      if (this.retired.length > 0) {
+        await this.closeRetired(this.retired.shift()!);
+        continue;
+      }
       if (this.failure !== undefined) {
         this.syncDue = false;
         for (const pending of this.queue.splice(0)) pending.reject(this.failure);
@@ -211,7 +268,7 @@ export class AuditSpool {
     const data = Buffer.from(batch.map((pending) => pending.line).join(''), 'utf8');
     const segment = await this.segmentWithRoomFor(data.length);
     this.counters.batches++;
-    await writeFully(segment.file, data, segment.size);
+    await writeFully(segment.fd, data, segment.size);
     segment.unsynced = true;
     if (this.durability === 'durable') await this.syncSegment();
     segment.size += data.length;
@@ -224,19 +281,67 @@ export class AuditSpool {
       await this.syncSegment();
       const full = this.segment;
       this.segment = undefined;
-      await full.file.close();
+      await closeAsync(full.fd);
     }
     this.segment ??= await this.createSegment();
     return this.segment;
   }
 
+  /**
+   * buffered: the segment to write now. A full one is retired to the writer loop, which syncs and
+   * closes it; the new one is created synchronously and its directory entry fsync'ed with the
+   * next group commit (the same 50 ms window its records have).
+   */
+  private segmentWithRoomForNow(bytes: number): OpenSegment {
+    if (this.segment !== undefined && this.segment.size > 0 && this.segment.size + bytes > this.segmentBytes) {
+      this.retired.push({ segment: this.segment, sync: true });
+      this.segment = undefined;
+      this.startWriter();
+    }
+    if (this.segment === undefined) {
+      for (;;) {
+        const path = join(this.dir, segmentFileName(this.nextSeq++));
+        let fd: number;
+        try {
+          fd = openSync(path, 'wx', 0o600);
+        } catch (err) {
+          if (errnoCode(err) === 'EEXIST') continue;
+          throw err;
+        }
+        this.counters.segments++;
+        this.segment = { fd, path, size: 0, unsynced: false, directoryUnsynced: true };
+        break;
+      }
+    }
+    return this.segment;
+  }
+
+  private async closeRetired(entry: { segment: OpenSegment; sync: boolean }): Promise<void> {
+    const { segment } = entry;
+    try {
+      if (entry.sync && this.failure === undefined) {
+        if (segment.directoryUnsynced) await syncDirectory(this.dir);
+        segment.directoryUnsynced = false;
+        if (segment.unsynced) {
+          await datasyncAsync(segment.fd);
+          this.counters.fsyncs++;
+          segment.unsynced = false;
+        }
+      }
+    } catch (err) {
+      await this.failClosed(err, []);
+    } finally {
+      await closeAsync(segment.fd).catch(() => undefined);
+    }
+  }
+
   private async createSegment(): Promise<OpenSegment> {
     for (;;) {
       const path = join(this.dir, segmentFileName(this.nextSeq++));
-      let file: FileHandle;
+      let fd: number;
       try {
         // Exclusive create: a second broker on the same directory can never share a segment.
-        file = await open(path, 'wx', 0o600);
+        fd = await openAsync(path, 'wx', 0o600);
       } catch (err) {
         if (errnoCode(err) === 'EEXIST') continue;
         throw err;
@@ -245,20 +350,28 @@ export class AuditSpool {
         // Without this a power loss can forget the new file together with its fsync'ed lines.
         await syncDirectory(this.dir);
       } catch (err) {
-        await file.close().catch(() => undefined);
+        await closeAsync(fd).catch(() => undefined);
         throw err;
       }
       this.counters.segments++;
-      return { file, path, size: 0, unsynced: false };
+      return { fd, path, size: 0, unsynced: false, directoryUnsynced: false };
     }
   }
 
   private async syncSegment(): Promise<void> {
     const segment = this.segment;
-    if (segment === undefined || !segment.unsynced) return;
-    await segment.file.datasync();
+    if (segment === undefined) return;
+    if (segment.directoryUnsynced) {
+      await syncDirectory(this.dir);
+      segment.directoryUnsynced = false;
+    }
+    if (!segment.unsynced) return;
+    // buffered appends may land while this runs: only what was written before it is known synced.
+    const size = segment.size;
+    await datasyncAsync(segment.fd);
     this.counters.fsyncs++;
-    segment.unsynced = false;
+    if (segment.size === size) segment.unsynced = false;
+    else this.scheduleSync();
   }
 
   private scheduleSync(): void {
@@ -288,8 +401,29 @@ export class AuditSpool {
     this.syncDue = false;
     if (segment === undefined) return;
     // Best effort: the spool is already failed closed, and a leftover torn line is skipped by readers.
-    await segment.file.truncate(segment.size).catch(() => undefined);
-    await segment.file.close().catch(() => undefined);
+    await truncateAsync(segment.fd, segment.size).catch(() => undefined);
+    await closeAsync(segment.fd).catch(() => undefined);
+  }
+
+  /**
+   * buffered: fails the spool closed from inside a synchronous append. The torn tail is cut off
+   * at once; closing is left to the writer loop, which may be fsyncing this very descriptor.
+   */
+  private failClosedNow(err: unknown): void {
+    this.failure = SpoolUnavailableError.from(err, this.dir);
+    const segment = this.segment;
+    this.segment = undefined;
+    clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+    this.syncDue = false;
+    if (segment === undefined) return;
+    try {
+      ftruncateSync(segment.fd, segment.size);
+    } catch {
+      // Best effort, as in abandonSegment.
+    }
+    this.retired.push({ segment, sync: false });
+    this.startWriter();
   }
 
   private async shutDown(): Promise<void> {
@@ -300,22 +434,32 @@ export class AuditSpool {
     this.segment = undefined;
     if (segment === undefined) return;
     try {
+      if (segment.directoryUnsynced && this.failure === undefined) await syncDirectory(this.dir);
       if (segment.unsynced) {
-        await segment.file.datasync();
+        await datasyncAsync(segment.fd);
         this.counters.fsyncs++;
       }
     } catch (err) {
       throw SpoolUnavailableError.from(err, this.dir);
     } finally {
-      await segment.file.close().catch(() => undefined);
+      await closeAsync(segment.fd).catch(() => undefined);
     }
   }
 }
 
-async function writeFully(file: FileHandle, data: Buffer, position: number): Promise<void> {
+async function writeFully(fd: number, data: Buffer, position: number): Promise<void> {
   let written = 0;
   while (written < data.length) {
-    const { bytesWritten } = await file.write(data, written, data.length - written, position + written);
+    const { bytesWritten } = await writeAsync(fd, data, written, data.length - written, position + written);
+    if (bytesWritten === 0) throw Object.assign(new Error('write(2) made no progress'), { code: 'EIO' });
+    written += bytesWritten;
+  }
+}
+
+function writeFullyNow(fd: number, data: Buffer, position: number): void {
+  let written = 0;
+  while (written < data.length) {
+    const bytesWritten = writeSync(fd, data, written, data.length - written, position + written);
     if (bytesWritten === 0) throw Object.assign(new Error('write(2) made no progress'), { code: 'EIO' });
     written += bytesWritten;
   }
@@ -344,12 +488,12 @@ async function writeProbeFile(dir: string): Promise<void> {
   // Unique per call: two spools on one directory may probe at the same moment.
   const path = join(dir, `.probe-${process.pid}-${randomUUID()}`);
   try {
-    const file = await open(path, 'w', 0o600);
+    const fd = await openAsync(path, 'w', 0o600);
     try {
-      await writeFully(file, Buffer.alloc(PROBE_BYTES), 0);
-      await file.datasync();
+      await writeFully(fd, Buffer.alloc(PROBE_BYTES), 0);
+      await datasyncAsync(fd);
     } finally {
-      await file.close();
+      await closeAsync(fd);
     }
   } finally {
     await unlink(path).catch(() => undefined);

@@ -325,12 +325,17 @@ export class EnforcingSessionPolicy implements SessionPolicy {
     d: Decided,
     protocol: 'simple' | 'extended',
   ): StatementVerdict | Promise<StatementVerdict> {
-    const written = spool.append(event);
-    if (this.runtime.policy.audit === 'buffered') {
-      written.catch((e: unknown) => this.runtime.log.error({ err: (e as Error).message }, 'audit spool write failed; statements are refused until it recovers'));
+    if (spool.durability === 'buffered') {
+      // Written (write(2)) before the statement is forwarded; only the fsync is grouped.
+      try {
+        spool.appendNow(event);
+      } catch (e) {
+        this.runtime.log.error({ err: (e as Error).message }, 'audit spool write failed; statements are refused until it recovers');
+        return this.spoolRefusal(session, d, protocol, e);
+      }
       return { kind: 'forward', tag };
     }
-    return written.then(
+    return spool.append(event).then(
       () => ({ kind: 'forward', tag }) as StatementVerdict,
       (e: unknown) => {
         this.runtime.log.error({ err: (e as Error).message }, 'audit spool write failed');

@@ -101,6 +101,46 @@ describe('AuditSpool on a full disk', () => {
     await rm(dir, { recursive: true });
   });
 
+  it('buffered: appendNow throws ENOSPC before returning, cuts the torn tail, and recovers through probe()', async () => {
+    const dir = join(mountPoint, 'buffered-spool');
+    const filler = join(mountPoint, 'buffered-filler');
+    const spool = await AuditSpool.open(dir, { durability: 'buffered' });
+    const acknowledged: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const event = bigStatement();
+      spool.appendNow(event);
+      acknowledged.push(event.id);
+    }
+    expect(fillFileSystem(filler)).toBeGreaterThan(0);
+    let failure: unknown;
+    for (let i = 0; i < 100 && failure === undefined; i++) {
+      const event = bigStatement();
+      try {
+        spool.appendNow(event);
+        acknowledged.push(event.id);
+      } catch (err) {
+        failure = err;
+      }
+    }
+    expect(failure).toBeInstanceOf(SpoolUnavailableError);
+    expect(failure).toMatchObject({ code: 'ENOSPC' });
+    expect(spool.healthy).toBe(false);
+    expect(() => spool.appendNow(bigStatement())).toThrow(SpoolUnavailableError);
+
+    const whileFull = await readBack(dir);
+    expect(whileFull.ids).toEqual(acknowledged);
+    expect(whileFull.skipped).toEqual([]);
+
+    await rm(filler);
+    expect(await spool.probe()).toBe(true);
+    const after = bigStatement();
+    spool.appendNow(after);
+    acknowledged.push(after.id);
+    await spool.close();
+    expect((await readBack(dir)).ids).toEqual(acknowledged);
+    await rm(dir, { recursive: true });
+  });
+
   it('refuses with EROFS on a read-only file system and recovers when it is writable again', async () => {
     const dir = join(mountPoint, 'ro-spool');
     const spool = await AuditSpool.open(dir);

@@ -8,13 +8,16 @@ import { repoRoot, startGatehouseProxy } from '../support/gatehouse-proxy.ts';
 import { runClientTool } from '../support/psql.ts';
 
 /**
- * With `audit: durable` the proxy records a statement before the upstream can see it, so a
- * kill -9 in the middle of a busy load must leave no statement the server ran without its
- * audit event. The server's own statement log says what reached it; the spool must cover it,
+ * With `audit: durable` and with `audit: buffered` the proxy records a statement before the
+ * upstream can see it (buffered: written to the kernel, fsync'ed later), so a kill -9 in the
+ * middle of a busy load must leave no statement the server ran without its audit event. The server's own statement log says what reached it; the spool must cover it,
  * with at most one extra event per client (audited, then killed before it was forwarded).
  */
 
-const POLICY = join(repoRoot, 'test', 'fixtures', 'policies', 'allow-all-durable.yaml');
+const POLICIES = {
+  durable: join(repoRoot, 'test', 'fixtures', 'policies', 'allow-all-durable.yaml'),
+  buffered: join(repoRoot, 'test', 'fixtures', 'policies', 'allow-all-buffered.yaml'),
+};
 const CLIENTS = 4;
 const KILL_AFTER_MS = 3_000;
 /** The kill waits for this much load, however slow the machine's fsync is. */
@@ -56,12 +59,12 @@ async function settledLogCount(marker: string): Promise<number> {
   }
 }
 
-async function killMidLoad(mode: 'simple' | 'prepared'): Promise<{ spooled: number; logged: number }> {
-  const marker = `gh-durability-${mode}`;
-  const spool = join(workDir, `spool-${mode}`);
-  const script = join(workDir, `${mode}.sql`);
+async function killMidLoad(audit: 'durable' | 'buffered', mode: 'simple' | 'prepared'): Promise<{ spooled: number; logged: number }> {
+  const marker = `gh-durability-${audit}-${mode}`;
+  const spool = join(workDir, `spool-${audit}-${mode}`);
+  const script = join(workDir, `${audit}-${mode}.sql`);
   await writeFile(script, `select 1 /* ${marker} */;\n`);
-  const proxy = await startGatehouseProxy(['--upstream', cluster.url({ sslmode: 'require' }), '--policy', POLICY, '--audit-spool', spool]);
+  const proxy = await startGatehouseProxy(['--upstream', cluster.url({ sslmode: 'require' }), '--policy', POLICIES[audit], '--audit-spool', spool]);
   const bench = runClientTool('pgbench', ['-n', '-M', mode, '-c', String(CLIENTS), '-j', '2', '-T', '30', '-f', script, proxy.url], { timeoutMs: 60_000 });
   const earliestKill = Date.now() + KILL_AFTER_MS;
   while (Date.now() < earliestKill || (await loggedStatements(marker)) < MIN_LOGGED_BEFORE_KILL) {
@@ -77,9 +80,9 @@ async function killMidLoad(mode: 'simple' | 'prepared'): Promise<{ spooled: numb
   return { spooled, logged };
 }
 
-describe('kill -9 of the proxy under load with audit: durable', () => {
+describe.each(['durable', 'buffered'] as const)('kill -9 of the proxy under load with audit: %s', (audit) => {
   it.each(['simple', 'prepared'] as const)('every statement the server saw is in the spool (-M %s)', async (mode) => {
-    const { spooled, logged } = await killMidLoad(mode);
+    const { spooled, logged } = await killMidLoad(audit, mode);
     expect(logged).toBeGreaterThanOrEqual(MIN_LOGGED_BEFORE_KILL);
     expect(spooled, `spool ${spooled} vs server log ${logged}`).toBeGreaterThanOrEqual(logged);
     expect(spooled, `spool ${spooled} vs server log ${logged}`).toBeLessThanOrEqual(logged + CLIENTS);

@@ -20,8 +20,8 @@ afterAll(async () => {
 });
 
 /** Runs the appending child until it has acknowledged `killAfter` events, then SIGKILLs it. */
-async function appendThenKill(killAfter: number): Promise<{ acknowledged: string[]; signal: NodeJS.Signals | null }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir], {
+async function appendThenKill(killAfter: number, spoolDir: string, mode: 'durable' | 'buffered'): Promise<{ acknowledged: string[]; signal: NodeJS.Signals | null }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, spoolDir, mode], {
     cwd: REPO_ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -47,7 +47,7 @@ describe('AuditSpool under kill -9', () => {
   it('never loses an acknowledged event, across repeated crashes and restarts', async () => {
     const acknowledged: string[] = [];
     for (const killAfter of [200, 400]) {
-      const run = await appendThenKill(killAfter);
+      const run = await appendThenKill(killAfter, dir, 'durable');
       expect(run.signal).toBe('SIGKILL');
       expect(run.acknowledged.length).toBeGreaterThanOrEqual(killAfter);
       acknowledged.push(...run.acknowledged);
@@ -61,5 +61,20 @@ describe('AuditSpool under kill -9', () => {
     expect(lost).toEqual([]);
     // Each restart wrote its own segment instead of appending after a possibly torn line.
     expect((await readdir(dir)).filter((name) => name.endsWith('.jsonl'))).toHaveLength(2);
+  });
+
+  it('buffered: never loses an event once appendNow returned, though its fsync was still pending', async () => {
+    const bufferedDir = join(dir, 'buffered');
+    const acknowledged: string[] = [];
+    for (const killAfter of [300, 600]) {
+      const run = await appendThenKill(killAfter, bufferedDir, 'buffered');
+      expect(run.acknowledged.length).toBeGreaterThanOrEqual(killAfter);
+      acknowledged.push(...run.acknowledged);
+    }
+    const spooled = new Set<string>();
+    for await (const event of readSpool(bufferedDir)) spooled.add(event.id);
+    expect(acknowledged.filter((id) => !spooled.has(id))).toEqual([]);
+    // 16 kB segments: the runs rotated through several, synchronously, while being killed.
+    expect((await readdir(bufferedDir)).filter((name) => name.endsWith('.jsonl')).length).toBeGreaterThan(4);
   });
 });

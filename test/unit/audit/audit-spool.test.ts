@@ -1,3 +1,4 @@
+import { readFileSync, readdirSync } from 'node:fs';
 import { appendFile, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -167,6 +168,55 @@ describe('AuditSpool', () => {
     expect(spool.stats.fsyncs).toBe(0);
     await spool.close();
     expect(spool.stats.fsyncs).toBe(1);
+  });
+
+  it('buffered: appendNow has written its line when it returns, across synchronous segment rotation', async () => {
+    const lineBytes = Buffer.byteLength(`${JSON.stringify(makeStatementEvent())}\n`);
+    const spool = await AuditSpool.open(dir, { durability: 'buffered', segmentBytes: 3 * lineBytes, groupCommitMs: 5 });
+    const fdsBefore = (await readdir('/proc/self/fd')).length;
+    const events = Array.from({ length: 10 }, () => makeStatementEvent());
+    for (const [i, event] of events.entries()) {
+      spool.appendNow(event);
+      // No await since the call: the line is already in a file a kill -9 would leave behind.
+      const onDisk = readdirSync(dir)
+        .filter((name) => name.endsWith('.jsonl'))
+        .sort()
+        .map((name) => readFileSync(join(dir, name), 'utf8'))
+        .join('');
+      expect(onDisk.trimEnd().split('\n').map((line) => (JSON.parse(line) as AuditEvent).id)).toEqual(events.slice(0, i + 1).map((e) => e.id));
+    }
+    expect(await segmentNames(dir)).toHaveLength(4);
+    // The rotated-out segments are fsync'ed and closed by the writer loop, not leaked.
+    await waitFor(() => spool.stats.fsyncs >= 4, 2000);
+    await spool.close();
+    expect((await readdir('/proc/self/fd')).length).toBeLessThanOrEqual(fdsBefore);
+    expect(await readIds(dir)).toEqual(events.map((e) => e.id));
+  });
+
+  it('buffered: appendNow throws at once when the next segment cannot be created, and recovers through probe()', async () => {
+    const lineBytes = Buffer.byteLength(`${JSON.stringify(makeStatementEvent())}\n`);
+    const spool = await AuditSpool.open(dir, { durability: 'buffered', segmentBytes: lineBytes });
+    const kept = makeStatementEvent();
+    spool.appendNow(kept);
+    const moved = join(root, 'spool-moved');
+    await rename(dir, moved);
+    await writeFile(dir, 'x');
+    expect(() => spool.appendNow(makeStatementEvent())).toThrow(SpoolUnavailableError);
+    expect(spool.healthy).toBe(false);
+    expect(spool.failureCode).toBe('ENOTDIR');
+    await rm(dir);
+    await rename(moved, dir);
+    expect(await spool.probe()).toBe(true);
+    const after = makeStatementEvent();
+    spool.appendNow(after);
+    await spool.close();
+    expect(await readIds(dir)).toEqual([kept.id, after.id]);
+  });
+
+  it('refuses appendNow on a durable spool, which must fsync before acknowledging', async () => {
+    const spool = await AuditSpool.open(dir, { durability: 'durable' });
+    expect(() => spool.appendNow(makeStatementEvent())).toThrow(/buffered/);
+    await spool.close();
   });
 
   it('refuses to open a directory that cannot exist (its parent is a regular file)', async () => {
