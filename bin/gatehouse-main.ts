@@ -7,7 +7,7 @@ import { keepWasmOnBaselineCompiler } from '../broker/runtime/wasm-baseline-comp
 
 keepWasmOnBaselineCompiler();
 
-const program = buildProgram();
+const program = await buildProgram(process.argv);
 registerServerCommand(program);
 registerDemoCommand(program);
 await runProgram(program, process.argv);

@@ -1,37 +1,74 @@
 import { Command, CommanderError } from 'commander';
-import { registerProxyCommands } from './proxy-command.ts';
-import { registerPolicyCommands } from './policy-command.ts';
-import { registerAuditCommands } from './audit-command.ts';
-import { registerAuditServerCommands } from './audit-server-commands.ts';
-import { registerLoginCommands } from './login-command.ts';
-import { registerApprovalsCommands } from './approvals-command.ts';
-import { registerConnectCommand } from './connect-command.ts';
-import { registerSshProxyCommand } from './ssh-proxy-command.ts';
-import { registerSshConfigCommand } from './ssh-config-command.ts';
-import { registerUiCommand } from './ui-command.ts';
-import { registerSessionsCommands } from './sessions-command.ts';
 
-/** The `gatehouse` command line. Each command family registers itself from its own file. */
-export function buildProgram(): Command {
+type Registrar = (program: Command) => void;
+
+/**
+ * Each command family's registrar, imported only when that family runs (all of them for help or
+ * an unknown word). `proxy pg` is a long-lived data path: every module it loads without using
+ * (ssh2, the server client, the API contracts' zod schemas) stays in its heap, and a larger heap
+ * made V8 run several full collections per 100 MB streamed (see README, benchmarks).
+ */
+const FAMILIES: Record<string, (subcommand: string | undefined) => Promise<Registrar[]>> = {
+  proxy: async (sub) => {
+    const pg = (await import('./proxy-command.ts')).registerProxyCommands;
+    if (sub === 'pg') return [pg];
+    const { registerSshProxyCommand } = await import('./ssh-proxy-command.ts');
+    return [pg, (program) => withSubgroup(program, 'proxy', registerSshProxyCommand)];
+  },
+  'ssh-config': async () => [(await import('./ssh-config-command.ts')).registerSshConfigCommand],
+  policy: async () => [(await import('./policy-command.ts')).registerPolicyCommands],
+  login: async () => [(await import('./login-command.ts')).registerLoginCommands],
+  logout: async () => [(await import('./login-command.ts')).registerLoginCommands],
+  connect: async () => [(await import('./connect-command.ts')).registerConnectCommand],
+  audit: async () => {
+    const { registerAuditCommands } = await import('./audit-command.ts');
+    const { registerAuditServerCommands } = await import('./audit-server-commands.ts');
+    return [registerAuditCommands, (program) => withSubgroup(program, 'audit', registerAuditServerCommands)];
+  },
+  approvals: async () => [(await import('./approvals-command.ts')).registerApprovalsCommands],
+  sessions: async () => [(await import('./sessions-command.ts')).registerSessionsCommands],
+  ui: async () => [(await import('./ui-command.ts')).registerUiCommand],
+};
+
+function withSubgroup(program: Command, group: string, register: (parent: Command) => void): void {
+  const parent = program.commands.find((c) => c.name() === group);
+  if (parent !== undefined) register(parent);
+}
+
+/** The command word and the one after it, skipping options before them. */
+function commandWords(argv: readonly string[]): [string | undefined, string | undefined] {
+  const words = argv.slice(2).filter((a) => !a.startsWith('-'));
+  return [words[0], words[1]];
+}
+
+/**
+ * The `gatehouse` command line. With argv, only the family that argv names is registered (the
+ * others are never imported); without argv, or for a word no family owns, every family is.
+ */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command()
     .name('gatehouse')
     .description('Gatehouse: an access broker that enforces policy, approvals, masking and audit on PostgreSQL and SSH sessions')
     .showHelpAfterError()
     .exitOverride();
-  registerProxyCommands(program);
-  const proxy = program.commands.find((c) => c.name() === 'proxy');
-  if (proxy !== undefined) registerSshProxyCommand(proxy);
-  registerSshConfigCommand(program);
-  registerPolicyCommands(program);
-  registerLoginCommands(program);
-  registerConnectCommand(program);
-  registerAuditCommands(program);
-  const audit = program.commands.find((c) => c.name() === 'audit');
-  if (audit !== undefined) registerAuditServerCommands(audit);
-  registerApprovalsCommands(program);
-  registerSessionsCommands(program);
-  registerUiCommand(program);
+  const [word, sub] = argv === undefined ? [undefined, undefined] : commandWords(argv);
+  const family = word === undefined ? undefined : FAMILIES[word];
+  const loaders = family !== undefined ? [() => family(sub)] : uniqueLoaders();
+  for (const load of loaders) for (const register of await load()) register(program);
   return program;
+}
+
+/** Every family once, in help order (login and logout share one registrar). */
+function uniqueLoaders(): (() => Promise<Registrar[]>)[] {
+  const seen = new Set<(program: Command) => void>();
+  return Object.values(FAMILIES).map((family) => async () => {
+    const registrars = await family(undefined);
+    return registrars.filter((r) => {
+      if (seen.has(r)) return false;
+      seen.add(r);
+      return true;
+    });
+  });
 }
 
 /** Runs a program built by buildProgram (plus any commands added to it, e.g. by the bin). */
@@ -46,5 +83,5 @@ export async function runProgram(program: Command, argv: string[]): Promise<void
 }
 
 export async function runCli(argv: string[]): Promise<void> {
-  await runProgram(buildProgram(), argv);
+  await runProgram(await buildProgram(argv), argv);
 }
