@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,9 +6,10 @@ import { join, resolve } from 'node:path';
 import type { ClusterSslMode, PostgresCluster } from '../../test/support/postgres-cluster.ts';
 import { repoRoot, startGatehouseProxy } from '../../test/support/gatehouse-proxy.ts';
 import { startPgBouncer } from './pgbouncer.ts';
+import { stopChild, trackChild } from '../../test/support/child-processes.ts';
 import type { Workload } from './workloads.ts';
 
-export type ConfigurationName = 'direct' | 'gatehouse' | 'pgbouncer' | 'gatehouse+policy' | 'gatehouse+durable';
+export type ConfigurationName = 'direct' | 'gatehouse' | 'pgbouncer' | 'node-relay' | 'gatehouse+policy' | 'gatehouse+durable';
 
 /** Relative to the repository root; another engineer provides it, the bench only picks it up. */
 export const BENCH_POLICY_FILE = join('bench', 'pg', 'bench-policy.yaml');
@@ -147,5 +148,57 @@ export async function startPgBouncerConfiguration(cluster: PostgresCluster): Pro
     };
   } catch (error) {
     return failed('pgbouncer', false, description, error);
+  }
+}
+
+const NODE_RELAY_ENTRY = join(repoRoot, 'bench', 'pg', 'node-relay-main.ts');
+const NODE_RELAY_READY_MS = 30_000;
+
+/**
+ * node-relay-main.ts: SSLRequest, then bytes both ways — what the runtime alone costs on this
+ * path. It connects as the md5 user: a relay that does not speak the protocol cannot carry a
+ * SCRAM exchange, whose -PLUS variant the server offers once the leg to it is TLS.
+ */
+export async function startNodeRelayConfiguration(cluster: PostgresCluster): Promise<Configuration> {
+  const description = 'Node.js relay: SSLRequest, then bytes both ways, no parsing (TLS upstream); md5 user';
+  const child = spawn(process.execPath, ['--import', 'tsx', NODE_RELAY_ENTRY, cluster.host, String(cluster.port)], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  trackChild(child, 'node relay');
+  let output = '';
+  child.stderr!.setEncoding('utf8').on('data', (text: string) => (output = (output + text).slice(-LAST_WORDS_CHARS)));
+  try {
+    const port = await new Promise<number>((resolvePort, reject) => {
+      let pending = '';
+      const timer = setTimeout(() => reject(new Error(`no ready line within ${NODE_RELAY_READY_MS} ms: ${output}`)), NODE_RELAY_READY_MS);
+      child.stdout!.setEncoding('utf8').on('data', (text: string) => {
+        pending += text;
+        const nl = pending.indexOf('\n');
+        if (nl < 0) return;
+        clearTimeout(timer);
+        resolvePort((JSON.parse(pending.slice(0, nl)) as { port: number }).port);
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`exited (${code ?? signal}): ${output}`));
+      });
+    });
+    const url = new URL(cluster.url({ user: 'md5', sslmode: 'disable' }));
+    url.port = String(port);
+    return {
+      name: 'node-relay',
+      isGatehouse: false,
+      description,
+      url: url.toString(),
+      pid: child.pid!,
+      exitNote: () => exitNote('node relay', child, output),
+      notApplicable: () => null,
+      stop: () => stopChild(child),
+    };
+  } catch (error) {
+    await stopChild(child);
+    return failed('node-relay', false, description, error);
   }
 }

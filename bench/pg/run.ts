@@ -3,8 +3,8 @@
  * side in one run against the same throw-away cluster.
  *
  * Run:   npm run bench:pg [-- --seconds N] [--rounds N] [--gatehouse-args "<args>"] [--direct-sslmode M]
- *        (defaults: 10 s per pgbench run, 3 rounds, gatehouse args "--allow-all"; ~7 min
- *        with three configurations, ~9.5 min with four)
+ *        (defaults: 10 s per pgbench run, 3 rounds, gatehouse args "--allow-all"; ~13 min
+ *        with all six configurations; `--rounds 3 --seconds 8` takes ~11)
  *
  * What runs: `pgbench -i -s 10` and a 1M-row table `bench_rows` (~100 bytes a row: id, email,
  * full_name, amount, created_at, note) are created once, directly. Then, for each round, every
@@ -20,7 +20,9 @@
  * says otherwise; TLS costs ~25% of -S tps on this 2-core machine); "gatehouse"
  * (`gatehouse proxy pg --upstream …sslmode=require <--gatehouse-args>`); "pgbouncer" (our
  * own instance, pool_mode=transaction, server_tls_sslmode=require; -M prepared is n/a before
- * pgbouncer 1.21); and "gatehouse+policy" only when bench/pg/bench-policy.yaml exists
+ * pgbouncer 1.21); "node-relay" (bench/pg/node-relay-main.ts: SSLRequest, then bytes both
+ * ways with no parsing — what the Node.js runtime alone costs on this path, as the md5 user
+ * because a blind relay cannot carry SCRAM-PLUS); and "gatehouse+policy" only when bench/pg/bench-policy.yaml exists
  * (`--policy bench/pg/bench-policy.yaml --audit-spool <tmp>`, its `audit: buffered`), with
  * "gatehouse+durable" beside it: the same policy switched to `audit: durable`, pgbench only,
  * which prices fsync-before-forward against group commit. Every path has exactly one TLS
@@ -45,7 +47,7 @@ import type { BenchOptions } from './bench-options.ts';
 import { PGBENCH_SCALE, STREAM_ROWS, prepareBenchData, resetTpcbTables } from './bench-data.ts';
 import { emptyWorkloadResult, summarise } from './bench-results.ts';
 import type { ConfigurationResult } from './bench-results.ts';
-import { directConfiguration, startGatehouse, startGatehouseWithDurableAudit, startGatehouseWithPolicy, startPgBouncerConfiguration } from './configurations.ts';
+import { directConfiguration, startGatehouse, startGatehouseWithDurableAudit, startGatehouseWithPolicy, startNodeRelayConfiguration, startPgBouncerConfiguration } from './configurations.ts';
 import type { Configuration } from './configurations.ts';
 import { runPgbench } from './pgbench-run.ts';
 import { renderReport } from './report-table.ts';
@@ -194,8 +196,12 @@ async function main(): Promise<void> {
     const direct = directConfiguration(cluster, options.directSslMode);
     await prepareBenchData(cluster, direct.url!);
 
-    progress('starting gatehouse and pgbouncer');
-    configs.push(direct, await startGatehouse(cluster, options.gatehouseArgs), await startPgBouncerConfiguration(cluster));
+    // The node relay connects as the md5 user (see startNodeRelayConfiguration): it needs the same tables.
+    const granted = await cluster.psql(`grant all on all tables in schema public to ${cluster.users.md5.user}`, { user: 'super' });
+    if (granted.code !== 0) throw new Error(`granting the bench tables to the md5 user failed: ${granted.stderr.trim()}`);
+
+    progress('starting gatehouse, pgbouncer and the node relay');
+    configs.push(direct, await startGatehouse(cluster, options.gatehouseArgs), await startPgBouncerConfiguration(cluster), await startNodeRelayConfiguration(cluster));
     const withPolicy = await startGatehouseWithPolicy(cluster);
     if (withPolicy !== null) configs.push(withPolicy);
     const withDurableAudit = await startGatehouseWithDurableAudit(cluster);
