@@ -123,7 +123,8 @@ export class ResultMasker {
 
   /**
    * A run of DataRows (`source`, frames back to back) masked in one pass into one buffer;
-   * returns `source` itself when no value changed.
+   * returns `source` itself when no value changed. The masked bytes may be a view into scratch
+   * memory the next masked run reuses (see RunWriter.finish): copy them before masking another.
    */
   rewriteDataRun(source: Buffer, plan: RowPlan, tally: MaskingTally, computed: ComputedColumnRule | null = null): Buffer {
     if (!plan.active) return source;

@@ -272,7 +272,7 @@ export class PgSession implements SessionView {
   private flushUpstream(): void {
     const parts = this.toUpstream.take();
     if (parts.length === 0 || this.closed) return;
-    if (!writeParts(this.upstream, parts)) {
+    if (!writeParts(this.upstream, parts, this.toUpstream.releaseTaken())) {
       this.client.pause();
       this.upstream.once('drain', () => {
         if (!this.holding && !this.closed) this.client.resume();
@@ -360,7 +360,11 @@ export class PgSession implements SessionView {
       if (out === null) return false;
     }
     this.tracker.countRun(run.type, run.count);
-    if (ctx.forward === 'client') this.toClient.add(out);
+    // A rewritten run may live in the policy's scratch memory, reused by its next rewrite.
+    if (ctx.forward === 'client') {
+      if (out === run.raw) this.toClient.add(out);
+      else this.toClient.addCopy(out);
+    }
     return true;
   }
 
@@ -412,7 +416,7 @@ export class PgSession implements SessionView {
   private flushClient(): void {
     const parts = this.toClient.take();
     if (parts.length === 0 || this.closed) return;
-    if (!writeParts(this.client, parts)) {
+    if (!writeParts(this.client, parts, this.toClient.releaseTaken())) {
       this.upstream.pause();
       this.client.once('drain', () => {
         if (this.upstreamBacklog === null) this.upstream.resume();
