@@ -181,14 +181,14 @@ export class PgSession implements SessionView {
       case 'describe':
         this.send(frame, msg.target === 'S'
           ? { kind: 'describe-statement', swallow: false, statement: msg.name }
-          : { kind: 'describe-portal', swallow: false, portal: msg.name, statement: this.portals.get(msg.name) });
+          : this.describePortal(msg.name, false));
         return null;
       case 'execute': {
         const statement = this.portals.get(msg.portal) ?? '';
         return this.judged({ kind: 'execute', portal: msg.portal, statement, sql: this.statements.get(statement) ?? null }, (v) => {
           if (v.kind === 'refuse') return this.refuse(v.error, false, v.tag);
           if (this.policy.needsRowShapes && !this.tracker.knowsPortalRows(msg.portal)) {
-            this.inject(serialize.describe({ type: 'P', name: msg.portal }), { kind: 'describe-portal', swallow: true, portal: msg.portal });
+            this.inject(serialize.describe({ type: 'P', name: msg.portal }), this.describePortal(msg.portal, true));
           }
           this.send(frame, { kind: 'execute', swallow: false, portal: msg.portal, statement, tag: v.tag });
         });
@@ -245,6 +245,12 @@ export class PgSession implements SessionView {
     return verdict.then((v) => {
       if (!this.closed) then(v);
     });
+  }
+
+  private describePortal(portal: string, swallow: boolean): Expectation {
+    const statement = this.portals.get(portal);
+    if (statement === undefined) return { kind: 'describe-portal', swallow, portal };
+    return { kind: 'describe-portal', swallow, portal, statement, statementGeneration: this.tracker.statementGeneration(statement) };
   }
 
   private send(frame: Frame, e: Expectation): void {

@@ -22,6 +22,8 @@ export interface Expectation {
   /** When set, the upstream's error for this message is replaced with this frame. */
   replaceErrorWith?: Buffer;
   statement?: string;
+  /** describe-portal: the generation of `statement` when the Describe was sent (see statementGeneration). */
+  statementGeneration?: number;
   portal?: string;
   /** Opaque per-statement state for the policy layer (audit, row counting). */
   tag?: unknown;
@@ -58,6 +60,8 @@ export class ResponseTracker {
   private serverSkippingUntilSync = false;
   private readonly statementRows = new Map<string, FieldDescription[] | null>();
   private readonly portalRows = new Map<string, FieldDescription[] | null>();
+  /** Bumped whenever a statement name is parsed again or closed: older answers describe another statement. */
+  private readonly statementGenerations = new Map<string, number>();
   /** Set when the upstream said something the tracker cannot attribute. */
   desynchronized = false;
   transactionStatus: 'I' | 'T' | 'E' = 'I';
@@ -97,6 +101,24 @@ export class ResponseTracker {
 
   forgetStatement(name: string): void {
     this.statementRows.delete(name);
+    this.statementGenerations.set(name, this.statementGeneration(name) + 1);
+  }
+
+  /** Which version of the statement named `name` a message sent now refers to. */
+  statementGeneration(name: string): number {
+    return this.statementGenerations.get(name) ?? 0;
+  }
+
+  /**
+   * A portal's description is its statement's, with the Bind's result formats: kept for the
+   * statement (formats zeroed, as Describe Statement gives them), so that later portals bound
+   * to it know their rows without another Describe. Only while the statement is the one the
+   * Describe was sent for: a Parse or Close of that name since then makes the answer stale.
+   */
+  private learnStatementRows(head: Expectation, rows: FieldDescription[] | null): void {
+    const statement = head.statement;
+    if (statement === undefined || head.statementGeneration !== this.statementGeneration(statement) || this.statementRows.has(statement)) return;
+    this.statementRows.set(statement, rows === null ? null : rows.map((f) => ({ ...f, format: 0 })));
   }
 
   forgetPortal(name: string): void {
@@ -120,7 +142,10 @@ export class ResponseTracker {
         return this.continueWith(head, 'describe-statement');
       case BackendCode.NoData:
         if (head?.kind === 'describe-statement' && head.statement !== undefined) this.statementRows.set(head.statement, null);
-        if (head?.kind === 'describe-portal' && head.portal !== undefined) this.portalRows.set(head.portal, null);
+        if (head?.kind === 'describe-portal' && head.portal !== undefined) {
+          this.portalRows.set(head.portal, null);
+          this.learnStatementRows(head, null);
+        }
         return this.complete(head, head?.kind === 'describe-portal' ? 'describe-portal' : 'describe-statement');
       case BackendCode.RowDescription: {
         const rows = decodeRowDescription(frame.payload);
@@ -130,7 +155,10 @@ export class ResponseTracker {
           return this.context(head, rows);
         }
         if (head?.kind === 'describe-statement' && head.statement !== undefined) this.statementRows.set(head.statement, rows);
-        if (head?.kind === 'describe-portal' && head.portal !== undefined) this.portalRows.set(head.portal, rows);
+        if (head?.kind === 'describe-portal' && head.portal !== undefined) {
+          this.portalRows.set(head.portal, rows);
+          this.learnStatementRows(head, rows);
+        }
         const ctx = this.complete(head, head?.kind === 'describe-portal' ? 'describe-portal' : 'describe-statement');
         ctx.rows = rows;
         return ctx;
