@@ -16,8 +16,8 @@ let stagingScratch = Buffer.allocUnsafe(0);
  *
  * A writer may stage the run it rewrites: the run is copied once into the front of a scratch
  * buffer, every later copy from it is a copyWithin in that buffer, and finish hands out a
- * view of the output there (see finish). Buffer.copy between two buffers makes a typed-array view per call (~60 ns,
- * a third of masking a row); copyWithin makes none.
+ * view of the output there (see finish). Buffer.copy between two buffers makes a typed-array
+ * view per call (~60 ns, a third of masking a row); copyWithin makes none.
  */
 export class RunWriter {
   private buffer: Buffer;
@@ -115,11 +115,11 @@ export class RunWriter {
     this.frameStart = -1;
   }
 
-  /** The bytes written; the writer must not be used afterwards (the socket holds the buffer). */
   /**
-   * The rewritten bytes. A staged writer's output is a view into the shared scratch buffer,
-   * valid only until the next staged writer starts: the caller copies it (the session copies it
-   * into its write arena) rather than this allocating a buffer per run.
+   * The rewritten bytes; the writer must not be used afterwards. A staged writer's output is a
+   * view into the shared scratch buffer, valid only until the next staged writer starts: the
+   * caller copies it (the session copies it into its write arena) rather than this allocating
+   * a buffer per run.
    */
   finish(): Buffer {
     this.flush();
