@@ -319,15 +319,7 @@ export class AuditSpool {
   private async closeRetired(entry: { segment: OpenSegment; sync: boolean }): Promise<void> {
     const { segment } = entry;
     try {
-      if (entry.sync && this.failure === undefined) {
-        if (segment.directoryUnsynced) await syncDirectory(this.dir);
-        segment.directoryUnsynced = false;
-        if (segment.unsynced) {
-          await datasyncAsync(segment.fd);
-          this.counters.fsyncs++;
-          segment.unsynced = false;
-        }
-      }
+      if (entry.sync && this.failure === undefined) await this.syncSegment(segment);
     } catch (err) {
       await this.failClosed(err, []);
     } finally {
@@ -358,8 +350,8 @@ export class AuditSpool {
     }
   }
 
-  private async syncSegment(): Promise<void> {
-    const segment = this.segment;
+  /** Makes the segment's directory entry and its written lines durable (the open one by default). */
+  private async syncSegment(segment = this.segment): Promise<void> {
     if (segment === undefined) return;
     if (segment.directoryUnsynced) {
       await syncDirectory(this.dir);
@@ -372,6 +364,16 @@ export class AuditSpool {
     this.counters.fsyncs++;
     if (segment.size === size) segment.unsynced = false;
     else this.scheduleSync();
+  }
+
+  /** Takes the open segment out of use and cancels its pending group commit; the caller disposes of it. */
+  private detachSegment(): OpenSegment | undefined {
+    const segment = this.segment;
+    this.segment = undefined;
+    clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+    this.syncDue = false;
+    return segment;
   }
 
   private scheduleSync(): void {
@@ -394,11 +396,7 @@ export class AuditSpool {
   }
 
   private async abandonSegment(): Promise<void> {
-    const segment = this.segment;
-    this.segment = undefined;
-    clearTimeout(this.syncTimer);
-    this.syncTimer = undefined;
-    this.syncDue = false;
+    const segment = this.detachSegment();
     if (segment === undefined) return;
     // Best effort: the spool is already failed closed, and a leftover torn line is skipped by readers.
     await truncateAsync(segment.fd, segment.size).catch(() => undefined);
@@ -411,11 +409,7 @@ export class AuditSpool {
    */
   private failClosedNow(err: unknown): void {
     this.failure = SpoolUnavailableError.from(err, this.dir);
-    const segment = this.segment;
-    this.segment = undefined;
-    clearTimeout(this.syncTimer);
-    this.syncTimer = undefined;
-    this.syncDue = false;
+    const segment = this.detachSegment();
     if (segment === undefined) return;
     try {
       ftruncateSync(segment.fd, segment.size);
@@ -428,17 +422,10 @@ export class AuditSpool {
 
   private async shutDown(): Promise<void> {
     while (this.writer !== undefined) await this.writer;
-    clearTimeout(this.syncTimer);
-    this.syncTimer = undefined;
-    const segment = this.segment;
-    this.segment = undefined;
+    const segment = this.detachSegment();
     if (segment === undefined) return;
     try {
-      if (segment.directoryUnsynced && this.failure === undefined) await syncDirectory(this.dir);
-      if (segment.unsynced) {
-        await datasyncAsync(segment.fd);
-        this.counters.fsyncs++;
-      }
+      await this.syncSegment(segment);
     } catch (err) {
       throw SpoolUnavailableError.from(err, this.dir);
     } finally {

@@ -18,7 +18,6 @@ const FAMILIES: Record<string, (subcommand: string | undefined) => Promise<Regis
   'ssh-config': async () => [(await import('./ssh-config-command.ts')).registerSshConfigCommand],
   policy: async () => [(await import('./policy-command.ts')).registerPolicyCommands],
   login: async () => [(await import('./login-command.ts')).registerLoginCommands],
-  logout: async () => [(await import('./login-command.ts')).registerLoginCommands],
   connect: async () => [(await import('./connect-command.ts')).registerConnectCommand],
   audit: async () => {
     const { registerAuditCommands } = await import('./audit-command.ts');
@@ -29,6 +28,9 @@ const FAMILIES: Record<string, (subcommand: string | undefined) => Promise<Regis
   sessions: async () => [(await import('./sessions-command.ts')).registerSessionsCommands],
   ui: async () => [(await import('./ui-command.ts')).registerUiCommand],
 };
+
+/** Command words registered by another word's family. */
+const FAMILY_OF: Record<string, string> = { logout: 'login' };
 
 function withSubgroup(program: Command, group: string, register: (parent: Command) => void): void {
   const parent = program.commands.find((c) => c.name() === group);
@@ -52,23 +54,15 @@ export async function buildProgram(argv?: readonly string[]): Promise<Command> {
     .showHelpAfterError()
     .exitOverride();
   const [word, sub] = argv === undefined ? [undefined, undefined] : commandWords(argv);
-  const family = word === undefined ? undefined : FAMILIES[word];
-  const loaders = family !== undefined ? [() => family(sub)] : uniqueLoaders();
-  for (const load of loaders) for (const register of await load()) register(program);
+  const family = word === undefined ? undefined : ownEntry(FAMILIES, ownEntry(FAMILY_OF, word) ?? word);
+  const registrars = family !== undefined ? await family(sub) : (await Promise.all(Object.values(FAMILIES).map((f) => f(undefined)))).flat();
+  for (const register of registrars) register(program);
   return program;
 }
 
-/** Every family once, in help order (login and logout share one registrar). */
-function uniqueLoaders(): (() => Promise<Registrar[]>)[] {
-  const seen = new Set<(program: Command) => void>();
-  return Object.values(FAMILIES).map((family) => async () => {
-    const registrars = await family(undefined);
-    return registrars.filter((r) => {
-      if (seen.has(r)) return false;
-      seen.add(r);
-      return true;
-    });
-  });
+/** table[key] for the table's own keys only: a word such as `constructor` is an unknown command. */
+function ownEntry<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 /** Runs a program built by buildProgram (plus any commands added to it, e.g. by the bin). */

@@ -5,7 +5,7 @@ import { parseUpstreamUrl, describeUpstream, UpstreamConfigError } from '../pg/u
 import { makeScramVerifier } from '../pg/auth/scram-server.ts';
 import { PgProxy } from '../pg/pg-proxy.ts';
 import { createLogger } from '../log.ts';
-import { passThroughPolicy, type SessionPolicy } from '../pg/relay/session-policy.ts';
+import { passThroughFactory, type SessionPolicyFactory } from '../pg/relay/session-policy.ts';
 
 interface ProxyPgFlags {
   upstream: string;
@@ -91,7 +91,7 @@ export function registerProxyCommands(program: Command): void {
       const connection = flags.connection ?? upstream.database;
       // Without a policy or a spool nothing is judged: the classifier, the contracts and the spool
       // are not even loaded, so the plain data path keeps a small heap.
-      let policyForSession: { create: () => SessionPolicy; close: () => Promise<void> } = { create: () => passThroughPolicy, close: async () => undefined };
+      let policyForSession: SessionPolicyFactory = passThroughFactory;
       if (flags.policy !== undefined || flags.auditSpool !== undefined) {
         const { loadSessionPolicyFactory } = await import('../policy/session-policy-factory.ts');
         policyForSession = await loadSessionPolicyFactory({

@@ -4,7 +4,7 @@ import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../log.ts';
 import type { UpstreamConfig } from '../pg/upstream/upstream-config.ts';
-import { passThroughPolicy, type SessionPolicy } from '../pg/relay/session-policy.ts';
+import type { SessionPolicyFactory } from '../pg/relay/session-policy.ts';
 import { parsePolicyText, formatPolicyErrors } from '../../shared/policy/parse-policy.ts';
 import type { PolicyDocument } from '../../shared/policy/policy-document.ts';
 import { initSqlParser } from '../../shared/sql/classify.ts';
@@ -41,11 +41,8 @@ export function defaultSpoolDir(connection: string): string {
   return join(base, 'gatehouse', 'spool', connection.replace(/[^A-Za-z0-9_.-]/g, '_'));
 }
 
-/** Builds the per-session policy from the command line's choices. */
-export async function loadSessionPolicyFactory(setup: SessionPolicySetup): Promise<{ create: () => SessionPolicy; close: () => Promise<void>; spoolDir: string | null }> {
-  if (setup.policyFile === null && setup.auditSpoolDir === null) {
-    return { create: () => passThroughPolicy, close: async () => undefined, spoolDir: null };
-  }
+/** Builds the per-session policy from the command line's choices: a policy file, a spool, or both (with neither the proxy passes everything and loads none of this). */
+export async function loadSessionPolicyFactory(setup: SessionPolicySetup): Promise<SessionPolicyFactory> {
   const policy: PolicyDocument =
     setup.policyFile === null
       ? (parsePolicyText(`version: 1\nconnection: ${JSON.stringify(setup.connection)}\ndefault: allow\n`) as { ok: true; policy: PolicyDocument }).policy
@@ -73,6 +70,5 @@ export async function loadSessionPolicyFactory(setup: SessionPolicySetup): Promi
       catalog.close();
       await spool.close();
     },
-    spoolDir,
   };
 }

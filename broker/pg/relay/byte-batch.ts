@@ -4,8 +4,6 @@ const MAX_ARENA_BYTES = 4 * 1024 * 1024;
 /** Written arenas kept for reuse: one in flight, one being filled, one spare. */
 const MAX_SPARE_ARENAS = 2;
 
-const NOTHING_TO_RELEASE = (): void => undefined;
-
 /**
  * Collects outgoing frames for one write. Frames that are adjacent in the same received chunk
  * are merged back into one zero-copy slice, so an unmodified result streams with one write per
@@ -88,11 +86,12 @@ export class ByteBatch {
   }
 
   /**
-   * For the write of everything taken so far: a callback that makes its arenas reusable. Call
-   * it only once the socket has written those bytes (its write callback).
+   * For the write of everything taken so far: a callback that makes its arenas reusable, or
+   * undefined when they used none. Call it only once the socket has written those bytes (its
+   * write callback).
    */
-  releaseTaken(): () => void {
-    if (this.taken.length === 0) return NOTHING_TO_RELEASE;
+  releaseTaken(): (() => void) | undefined {
+    if (this.taken.length === 0) return undefined;
     const arenas = this.taken;
     this.taken = [];
     return () => {

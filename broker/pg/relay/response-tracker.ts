@@ -109,6 +109,15 @@ export class ResponseTracker {
     return this.statementGenerations.get(name) ?? 0;
   }
 
+  /** Keeps the answer to a Describe (null: NoData) for the statement or portal it described. */
+  private noteDescription(head: Expectation | null, rows: FieldDescription[] | null): void {
+    if (head?.kind === 'describe-statement' && head.statement !== undefined) this.statementRows.set(head.statement, rows);
+    if (head?.kind === 'describe-portal' && head.portal !== undefined) {
+      this.portalRows.set(head.portal, rows);
+      this.learnStatementRows(head, rows);
+    }
+  }
+
   /**
    * A portal's description is its statement's, with the Bind's result formats: kept for the
    * statement (formats zeroed, as Describe Statement gives them), so that later portals bound
@@ -141,11 +150,7 @@ export class ResponseTracker {
       case BackendCode.ParameterDescription:
         return this.continueWith(head, 'describe-statement');
       case BackendCode.NoData:
-        if (head?.kind === 'describe-statement' && head.statement !== undefined) this.statementRows.set(head.statement, null);
-        if (head?.kind === 'describe-portal' && head.portal !== undefined) {
-          this.portalRows.set(head.portal, null);
-          this.learnStatementRows(head, null);
-        }
+        this.noteDescription(head, null);
         return this.complete(head, head?.kind === 'describe-portal' ? 'describe-portal' : 'describe-statement');
       case BackendCode.RowDescription: {
         const rows = decodeRowDescription(frame.payload);
@@ -154,11 +159,7 @@ export class ResponseTracker {
           head.rowCount = 0;
           return this.context(head, rows);
         }
-        if (head?.kind === 'describe-statement' && head.statement !== undefined) this.statementRows.set(head.statement, rows);
-        if (head?.kind === 'describe-portal' && head.portal !== undefined) {
-          this.portalRows.set(head.portal, rows);
-          this.learnStatementRows(head, rows);
-        }
+        this.noteDescription(head, rows);
         const ctx = this.complete(head, head?.kind === 'describe-portal' ? 'describe-portal' : 'describe-statement');
         ctx.rows = rows;
         return ctx;

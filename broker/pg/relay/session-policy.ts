@@ -62,3 +62,11 @@ export const passThroughPolicy: SessionPolicy = {
   needsRowShapes: false,
   judge: () => ({ kind: 'forward' }),
 };
+
+/** A proxy's policies: a fresh one per session, and a close for what they share (spool, catalog). */
+export interface SessionPolicyFactory {
+  create: () => SessionPolicy;
+  close: () => Promise<void>;
+}
+
+export const passThroughFactory: SessionPolicyFactory = { create: () => passThroughPolicy, close: async () => undefined };

@@ -2,11 +2,11 @@ import type { Socket } from 'node:net';
 
 /**
  * Writes slices in order with one writev (the socket is corked around them), so slices of
- * different received chunks go out together without being joined first. `written` runs once
- * the socket has written them all (or failed). Returns false when the socket wants the writer
- * to wait for 'drain'.
+ * different received chunks go out together without being joined first. `written`, if given,
+ * runs once the socket has written them all (or failed). Returns false when the socket wants
+ * the writer to wait for 'drain'.
  */
-export function writeParts(socket: Socket, parts: readonly Buffer[], written: () => void): boolean {
+export function writeParts(socket: Socket, parts: readonly Buffer[], written: (() => void) | undefined): boolean {
   if (parts.length === 1) return socket.write(parts[0]!, written);
   socket.cork();
   let ok = true;

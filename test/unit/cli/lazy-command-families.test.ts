@@ -17,6 +17,7 @@ describe('the command line registers only the family it runs', () => {
     expect(all['audit']!.length).toBeGreaterThan(1);
     // An unknown word gets the whole program, so commander can say what is wrong.
     expect(shape(await buildProgram(argv('no-such-command')))).toEqual(all);
+    expect(shape(await buildProgram(argv('constructor')))).toEqual(all);
   });
 
   it('gives each command, run by name, exactly the options and subcommands of the full program', async () => {

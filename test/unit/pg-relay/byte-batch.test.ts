@@ -60,13 +60,13 @@ describe('ByteBatch arenas', () => {
       return batch.take();
     };
     const first = flush('1', 'first');
-    const written = batch.releaseTaken();
+    const written = batch.releaseTaken()!;
     const second = flush('2', 'second');
     // Not yet written: the next arena must be another one, leaving the first bytes intact.
     expect(second[1]!.buffer).not.toBe(first[1]!.buffer);
     expect(first[1]!.toString()).toBe('first');
     written();
-    batch.releaseTaken()();
+    batch.releaseTaken()!();
     // The arena being filled was chosen at the last take; the one after it is a written one.
     const third = flush('3', 'third');
     batch.releaseTaken();
