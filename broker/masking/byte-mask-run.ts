@@ -1,8 +1,9 @@
 import { ProtocolError } from '../pg/protocol/protocol-error.ts';
 import { lengthAt } from '../pg/protocol/frame-reader.ts';
 import { RunWriter, type RunFrameRewriter } from '../pg/protocol/run-writer.ts';
-import { byteMaskCut, maskByteLength, writeMaskBytes } from './byte-masks.ts';
+import { byteMaskCut, maskByteLength, writeMaskHead } from './byte-masks.ts';
 import type { RowPlan } from './row-plan.ts';
+import { viewOf } from '../text/byte-view.ts';
 
 type ByteMaskStyle = 'redact' | 'partial' | 'null';
 
@@ -39,6 +40,7 @@ export function byteMaskColumnsOf(plan: RowPlan): ByteMaskColumns | null {
 let starts = new Int32Array(64);
 let lengths = new Int32Array(64);
 let cuts = new Int32Array(8);
+let maskLengths = new Int32Array(8);
 const NULL_VALUE = -2;
 const MASK_TO_NULL = -3;
 
@@ -53,7 +55,10 @@ const MASK_TO_NULL = -3;
 export function maskRunFromBytes(source: Buffer, masks: ByteMaskColumns, general: RunFrameRewriter, noted: (k: number) => void): Buffer {
   const columns = masks.columns;
   const styles = masks.styles;
-  if (cuts.length < columns.length) cuts = new Int32Array(columns.length);
+  if (cuts.length < columns.length) {
+    cuts = new Int32Array(columns.length);
+    maskLengths = new Int32Array(columns.length);
+  }
   const seen = new Uint8Array(columns.length);
   let writer: RunWriter | null = null;
   let keptFrom = 0;
@@ -64,6 +69,8 @@ export function maskRunFromBytes(source: Buffer, masks: ByteMaskColumns, general
     const count = locateValues(source, payloadStart, frameEnd);
     let changed = false;
     let needsGeneral = false;
+    // What the masks add to the frame's length word, so it is written right the first time.
+    let growth = 0;
     for (let k = 0; k < columns.length; k++) {
       const column = columns[k]!;
       if (column >= count || lengths[column]! < 0) {
@@ -73,13 +80,18 @@ export function maskRunFromBytes(source: Buffer, masks: ByteMaskColumns, general
       const style = styles[k]!;
       if (style === 'null') {
         cuts[k] = MASK_TO_NULL;
+        growth -= lengths[column]!;
       } else {
-        const cut = byteMaskCut(style, source, starts[column]!, starts[column]! + lengths[column]!);
+        const valueStart = starts[column]!;
+        const valueEnd = valueStart + lengths[column]!;
+        const cut = byteMaskCut(style, source, valueStart, valueEnd);
         if (cut < 0) {
           needsGeneral = true;
           break;
         }
         cuts[k] = cut;
+        maskLengths[k] = maskByteLength(style, source, valueStart, valueEnd, cut);
+        growth += maskLengths[k]! - lengths[column]!;
       }
       changed = true;
       if (seen[k] === 0) {
@@ -96,8 +108,10 @@ export function maskRunFromBytes(source: Buffer, masks: ByteMaskColumns, general
       }
     } else if (changed) {
       writer ??= new RunWriter(source.length + 256, source);
+      // The bytes since the last mask (the end of the row before, this row's header and its
+      // values up to the first masked one) are one range of the source: one copy.
       writer.copy(source, keptFrom, offset);
-      writer.beginCopiedFrame(source, offset);
+      writer.beginFrameOfLength(source, offset, frameEnd - offset - 1 + growth);
       let copyFrom = payloadStart;
       for (let k = 0; k < columns.length; k++) {
         const cut = cuts[k]!;
@@ -108,16 +122,13 @@ export function maskRunFromBytes(source: Buffer, masks: ByteMaskColumns, general
         writer.copy(source, copyFrom, valueStart - 4);
         if (cut === MASK_TO_NULL) {
           writer.int32(-1);
+          copyFrom = valueEnd;
         } else {
-          const style = styles[k]!;
-          writer.int32(maskByteLength(style, source, valueStart, valueEnd, cut));
-          writeMaskBytes(style, source, valueStart, valueEnd, cut, writer);
+          writer.int32(maskLengths[k]!);
+          copyFrom = writeMaskHead(styles[k]!, source, valueStart, valueEnd, cut, writer);
         }
-        copyFrom = valueEnd;
       }
-      writer.copy(source, copyFrom, frameEnd);
-      writer.endFrame();
-      keptFrom = frameEnd;
+      keptFrom = copyFrom;
     }
     offset = frameEnd;
   }
@@ -135,11 +146,11 @@ function locateValues(source: Buffer, start: number, end: number): number {
     starts = new Int32Array(count);
     lengths = new Int32Array(count);
   }
+  const view = viewOf(source);
   let pos = start + 2;
   for (let i = 0; i < count; i++) {
     if (pos + 4 > end) throw new ProtocolError('DataRow: value lengths do not match the message size');
-    // By hand: readInt32BE's argument checks showed up per value in profiles.
-    const length = (source[pos]! << 24) | (source[pos + 1]! << 16) | (source[pos + 2]! << 8) | source[pos + 3]!;
+    const length = view.getInt32(pos);
     starts[i] = pos + 4;
     lengths[i] = length;
     pos += 4 + (length > 0 ? length : 0);

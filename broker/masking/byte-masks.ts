@@ -1,6 +1,7 @@
 import { REDACTED_TOKEN, type MaskStyle } from '../../shared/masking/mask-style.ts';
 import type { RunWriter } from '../pg/protocol/run-writer.ts';
 import { acceptsSecond, sequenceLength } from '../text/utf8-sequences.ts';
+import { viewOf } from '../text/byte-view.ts';
 
 const REDACTED = Buffer.from(REDACTED_TOKEN, 'utf8');
 const STARS = Buffer.from('***', 'utf8');
@@ -34,24 +35,43 @@ function isValidUtf8(source: Buffer, start: number, end: number): boolean {
   return true;
 }
 
+const AT_IN_EVERY_BYTE = 0x40404040;
+const ONE_IN_EVERY_BYTE = 0x01010101;
+const HIGH_BIT_OF_EVERY_BYTE = 0x80808080 | 0;
+
 /** The position of the one '@' of an e-mail in source[start, end), or -1 when it is not shaped like one. */
 function emailAt(source: Buffer, start: number, end: number): number {
+  const view = viewOf(source);
   let at = -1;
-  // One pass finds the '@' and notes whether the domain needs a UTF-8 check (most are ASCII).
-  let domainNonAscii = false;
-  for (let i = start; i < end; i++) {
+  // One pass finds the '@' and ORs the bytes together: most e-mails are ASCII, and then the
+  // first character and the domain need no UTF-8 check. Four bytes at a time: a word with no
+  // '@' (no zero byte once XORed with '@@@@') is passed at once.
+  let bits = 0;
+  let i = start;
+  for (; i + 4 <= end; i += 4) {
+    const word = view.getInt32(i, true);
+    bits |= word;
+    const x = word ^ AT_IN_EVERY_BYTE;
+    if (((x - ONE_IN_EVERY_BYTE) & ~x & HIGH_BIT_OF_EVERY_BYTE) === 0) continue;
+    for (let j = i; j < i + 4; j++) {
+      if (source[j] !== AT) continue;
+      if (at >= 0) return -1;
+      at = j;
+    }
+  }
+  for (; i < end; i++) {
     const byte = source[i]!;
     if (byte === AT) {
       if (at >= 0) return -1;
       at = i;
-    } else if (byte >= 0x80 && at >= 0) {
-      domainNonAscii = true;
     }
+    bits |= byte;
   }
   if (at <= start || at >= end - 1) return -1;
+  if ((bits & HIGH_BIT_OF_EVERY_BYTE) === 0) return at;
   const first = characterLength(source, start, end);
   // The first character and the domain are sent; an invalid byte in them goes the string way (and is replaced).
-  return first === 0 || start + first > at || (domainNonAscii && !isValidUtf8(source, at + 1, end)) ? -1 : at;
+  return first === 0 || start + first > at || !isValidUtf8(source, at + 1, end) ? -1 : at;
 }
 
 /**
@@ -72,15 +92,23 @@ export function maskByteLength(style: MaskStyle, source: Buffer, start: number, 
   return characterLength(source, start, end) + STARS.length + (end - cut);
 }
 
+/**
+ * Writes the part of the mask decided by byteMaskCut (with its cut) that is not the value's own
+ * tail, and returns where that tail starts: the caller copies source[returned, end) after it,
+ * joined to whatever bytes follow the value.
+ */
+export function writeMaskHead(style: MaskStyle, source: Buffer, start: number, end: number, cut: number, writer: RunWriter): number {
+  if (style === 'redact') {
+    writer.copySmall(REDACTED, 0, REDACTED.length);
+    return end;
+  }
+  writer.copySmall(source, start, start + characterLength(source, start, end));
+  writer.copySmall(STARS, 0, STARS.length);
+  return cut;
+}
+
 /** Writes the mask decided by byteMaskCut (with its cut); returns how many bytes it wrote. */
 export function writeMaskBytes(style: MaskStyle, source: Buffer, start: number, end: number, cut: number, writer: RunWriter): number {
-  if (style === 'redact') {
-    writer.copy(REDACTED, 0, REDACTED.length);
-    return REDACTED.length;
-  }
-  const first = characterLength(source, start, end);
-  writer.copy(source, start, start + first);
-  writer.copy(STARS, 0, STARS.length);
-  writer.copy(source, cut, end);
-  return first + STARS.length + (end - cut);
+  writer.copy(source, writeMaskHead(style, source, start, end, cut, writer), end);
+  return maskByteLength(style, source, start, end, cut);
 }
