@@ -4,6 +4,7 @@ import type { ColumnAction, RowPlan } from './row-plan.ts';
 import { byteMaskCut, writeMaskBytes } from './byte-masks.ts';
 import type { MaskingTally } from './result-masker.ts';
 import { RunWriter, rewriteRunFrames, type RunFrameRewriter } from '../pg/protocol/run-writer.ts';
+import { copyByteMasksOf, maskCopyRunFromBytes, type CopyByteMasks } from './copy-mask-run.ts';
 
 export interface CopyFormat {
   format: 'text' | 'csv';
@@ -118,6 +119,8 @@ export class CopyMasker {
   private readonly fieldEnds: Int32Array;
   /** Per column: where a mask written from the field's bytes cuts it (see byte-masks.ts); -1 when it is not. */
   private readonly byteMaskCuts: Int32Array;
+  /** The plan's masked columns when all can be masked from their bytes (copy-mask-run.ts), else null. */
+  private readonly byteMasks: CopyByteMasks | null;
 
   constructor(
     private readonly plan: RowPlan,
@@ -134,6 +137,7 @@ export class CopyMasker {
     this.fieldStarts = new Int32Array(plan.actions.length);
     this.fieldEnds = new Int32Array(plan.actions.length);
     this.byteMaskCuts = new Int32Array(plan.actions.length).fill(-1);
+    this.byteMasks = copyByteMasksOf(plan, format);
   }
 
   rewriteLine(data: Buffer): Buffer {
@@ -157,8 +161,17 @@ export class CopyMasker {
    */
   rewriteRun(source: Buffer): Buffer {
     if (!this.plan.active) return source;
-    return rewriteRunFrames(source, this.runLines);
+    const byteMasks = this.byteMasks;
+    if (byteMasks === null) return rewriteRunFrames(source, this.runLines);
+    return maskCopyRunFromBytes(source, byteMasks, this.runLines, this.takeHeader, (k) => this.tally.maskedColumns.add(byteMasks.labels[k]!));
   }
+
+  /** Whether the line in hand is the header, which passes as it is (the first line, when the COPY has one). */
+  private readonly takeHeader = (): boolean => {
+    if (!this.format.header || this.seenHeader) return false;
+    this.seenHeader = true;
+    return true;
+  };
 
   /** For the line decide just took: the whole new line, or null when it is rewritten in place (writeSplitLine). */
   private lineReplacement: Buffer | null = null;

@@ -1,0 +1,259 @@
+import { lengthAt } from '../pg/protocol/frame-reader.ts';
+import { RunWriter, type RunFrameRewriter } from '../pg/protocol/run-writer.ts';
+import { viewOf } from '../text/byte-view.ts';
+import { byteMaskCut, maskByteLength, writeMaskHead } from './byte-masks.ts';
+import type { CopyFormat } from './copy-masker.ts';
+import type { RowPlan } from './row-plan.ts';
+
+type ByteMaskStyle = 'redact' | 'partial' | 'null';
+
+/** How a COPY plan whose masked columns can all be written from their bytes splits and masks a line. */
+export interface CopyByteMasks {
+  /** Column numbers, ascending. */
+  columns: Int32Array;
+  styles: ByteMaskStyle[];
+  labels: string[];
+  /** Columns a line must split into; any other count goes the general way (and is withheld there). */
+  columnCount: number;
+  delimiter: number;
+  /** Text format: a backslash (the field holds an escape and must be decoded). CSV: the quote (the record must be parsed). */
+  special: number;
+  csv: boolean;
+  nullBytes: Buffer;
+}
+
+/**
+ * The plan's masked columns when every column it touches is a column mask byte-masks.ts writes
+ * (`redact`, `partial`, `null`) and the delimiter is one byte, or null when the plan needs the
+ * general path (detectors, expressions, withholding).
+ */
+export function copyByteMasksOf(plan: RowPlan, format: CopyFormat): CopyByteMasks | null {
+  const delimiter = Buffer.from(format.delimiter, 'utf8');
+  const quote = Buffer.from(format.quote, 'utf8');
+  if (delimiter.length !== 1 || quote.length !== 1) return null;
+  const columns: number[] = [];
+  const styles: ByteMaskStyle[] = [];
+  const labels: string[] = [];
+  for (let i = 0; i < plan.actions.length; i++) {
+    const action = plan.actions[i]!;
+    if (action.kind === 'pass') continue;
+    if (action.kind !== 'mask' || (action.style !== 'redact' && action.style !== 'partial' && action.style !== 'null')) return null;
+    columns.push(i);
+    styles.push(action.style);
+    labels.push(action.label);
+  }
+  if (columns.length === 0) return null;
+  return {
+    columns: Int32Array.from(columns),
+    styles,
+    labels,
+    columnCount: plan.actions.length,
+    delimiter: delimiter[0]!,
+    special: format.format === 'text' ? BACKSLASH : quote[0]!,
+    csv: format.format === 'csv',
+    nullBytes: Buffer.from(format.nullString, 'utf8'),
+  };
+}
+
+const BACKSLASH = 0x5c;
+const SPACE = 0x20;
+const NEWLINE = 0x0a;
+const RETURN = 0x0d;
+const ONE_IN_EVERY_BYTE = 0x01010101;
+const HIGH_BIT_OF_EVERY_BYTE = 0x80808080 | 0;
+const LOW_BITS_OF_EVERY_BYTE = 0x7f7f7f7f;
+
+/** Where each field of the line in hand starts and ends, and whether it holds the special byte; reused for every line. */
+let fieldStarts = new Int32Array(64);
+let fieldEnds = new Int32Array(64);
+let fieldSpecial = new Uint8Array(64);
+let cuts = new Int32Array(8);
+let maskLengths = new Int32Array(8);
+const LINE_NEEDS_PARSER = -1;
+const KEEP_NULL = -2;
+const MASK_TO_NULL = -3;
+
+/** The split of the line in hand so far (see splitLine). */
+let fields = 0;
+let fieldStart = 0;
+let sawSpecial = 0;
+
+/** Visits source[from, to) byte by byte for splitLine; false when a CSV record holds a quote. */
+function visitBytes(source: Buffer, from: number, to: number, masks: CopyByteMasks): boolean {
+  const delimiter = masks.delimiter;
+  for (let i = from; i < to; i++) {
+    const byte = source[i]!;
+    if (byte === delimiter) {
+      if (fields < masks.columnCount) {
+        fieldStarts[fields] = fieldStart;
+        fieldEnds[fields] = i;
+        fieldSpecial[fields] = sawSpecial;
+      }
+      fields++;
+      fieldStart = i + 1;
+      sawSpecial = 0;
+    } else if (byte === masks.special) {
+      if (masks.csv) return false;
+      sawSpecial = 1;
+    }
+  }
+  return true;
+}
+
+/** How many bytes of the word are zero: the high bit of each zero byte is set, then the bits are added up. */
+function zeroBytes(x: number): number {
+  const zeroHighBits = ~(((x & LOW_BITS_OF_EVERY_BYTE) + LOW_BITS_OF_EVERY_BYTE) | x | LOW_BITS_OF_EVERY_BYTE);
+  return Math.imul((zeroHighBits >>> 7) & ONE_IN_EVERY_BYTE, ONE_IN_EVERY_BYTE) >>> 24;
+}
+
+/**
+ * Splits the line source[start, end) (its newline excluded) on delimiter bytes into the field
+ * arrays, four bytes at a time: a word holding neither the delimiter nor the special byte is
+ * passed at once. Past the last masked field a text line's delimiters are only counted, with
+ * no branch per word. Returns how many fields the line has, or LINE_NEEDS_PARSER for a CSV
+ * record with a quote in it.
+ */
+function splitLine(source: Buffer, start: number, end: number, masks: CopyByteMasks): number {
+  const view = viewOf(source);
+  const delimiters = Math.imul(masks.delimiter, ONE_IN_EVERY_BYTE);
+  const specials = Math.imul(masks.special, ONE_IN_EVERY_BYTE);
+  // Fields are located up to the last masked one; a CSV record is searched for quotes to its end.
+  const locateFields = masks.csv ? masks.columnCount : masks.columns[masks.columns.length - 1]! + 1;
+  fields = 0;
+  fieldStart = start;
+  sawSpecial = 0;
+  let i = start;
+  for (; i + 4 <= end && fields < locateFields; i += 4) {
+    const word = view.getInt32(i, true);
+    const d = word ^ delimiters;
+    const s = word ^ specials;
+    // Non-zero when some byte of the word is the delimiter or the special byte.
+    if (((((d - ONE_IN_EVERY_BYTE) & ~d) | ((s - ONE_IN_EVERY_BYTE) & ~s)) & HIGH_BIT_OF_EVERY_BYTE) === 0) continue;
+    if (!visitBytes(source, i, i + 4, masks)) return LINE_NEEDS_PARSER;
+  }
+  if (fields >= locateFields) {
+    let more = 0;
+    for (; i + 4 <= end; i += 4) more += zeroBytes(view.getInt32(i, true) ^ delimiters);
+    for (; i < end; i++) if (source[i] === masks.delimiter) more++;
+    return fields + more + 1;
+  }
+  if (!visitBytes(source, i, end, masks)) return LINE_NEEDS_PARSER;
+  if (fields < masks.columnCount) {
+    fieldStarts[fields] = fieldStart;
+    fieldEnds[fields] = end;
+    fieldSpecial[fields] = sawSpecial;
+  }
+  return fields + 1;
+}
+
+function isNull(source: Buffer, start: number, end: number, nullBytes: Buffer): boolean {
+  if (end - start !== nullBytes.length) return false;
+  for (let i = 0; i < nullBytes.length; i++) if (source[start + i] !== nullBytes[i]) return false;
+  return true;
+}
+
+/**
+ * Masks a run of CopyData lines (frames back to back) for a plan copyByteMasksOf accepted, in
+ * one pass with nothing decoded, as byte-mask-run.ts does for DataRows: per line the fields are
+ * split, each masked one is cut where its mask keeps bytes, and the line costs one copy up to
+ * each masked field plus the mask. A line the bytes cannot mask (an escaped or quoted value, a
+ * `partial` value that is not an e-mail, a line that does not split into the planned columns)
+ * goes down `general`, the string path. `header()` says whether this line is the CSV header,
+ * which passes; `noted(k)` is told, once per masked column k, that it masked a value. Returns
+ * `source` itself when nothing changed.
+ */
+export function maskCopyRunFromBytes(source: Buffer, masks: CopyByteMasks, general: RunFrameRewriter, header: () => boolean, noted: (k: number) => void): Buffer {
+  const columns = masks.columns;
+  const styles = masks.styles;
+  if (fieldStarts.length < masks.columnCount) {
+    fieldStarts = new Int32Array(masks.columnCount);
+    fieldEnds = new Int32Array(masks.columnCount);
+    fieldSpecial = new Uint8Array(masks.columnCount);
+  }
+  if (cuts.length < columns.length) {
+    cuts = new Int32Array(columns.length);
+    maskLengths = new Int32Array(columns.length);
+  }
+  const nullBytes = masks.nullBytes;
+  const seen = new Uint8Array(columns.length);
+  let writer: RunWriter | null = null;
+  let keptFrom = 0;
+  let offset = 0;
+  while (offset < source.length) {
+    const frameEnd = offset + 1 + lengthAt(source, offset + 1);
+    const lineStart = offset + 5;
+    if (header()) {
+      offset = frameEnd;
+      continue;
+    }
+    let lineEnd = frameEnd;
+    if (lineEnd > lineStart && source[lineEnd - 1] === NEWLINE) {
+      lineEnd--;
+      if (lineEnd > lineStart && source[lineEnd - 1] === RETURN) lineEnd--;
+    }
+    let needsGeneral = splitLine(source, lineStart, lineEnd, masks) !== masks.columnCount;
+    let changed = false;
+    let growth = 0;
+    for (let k = 0; k < columns.length && !needsGeneral; k++) {
+      const column = columns[k]!;
+      const start = fieldStarts[column]!;
+      const end = fieldEnds[column]!;
+      if (isNull(source, start, end, nullBytes)) {
+        cuts[k] = KEEP_NULL;
+        continue;
+      }
+      const style = styles[k]!;
+      if (style === 'null') {
+        cuts[k] = MASK_TO_NULL;
+        growth += nullBytes.length - (end - start);
+      } else {
+        // An escaped text value must be decoded first; a CSV value with an edge space would need quoting once masked.
+        const cut = fieldSpecial[column] === 1 || (masks.csv && (source[start] === SPACE || source[end - 1] === SPACE)) ? -1 : byteMaskCut(style, source, start, end);
+        if (cut < 0) {
+          needsGeneral = true;
+          break;
+        }
+        cuts[k] = cut;
+        maskLengths[k] = maskByteLength(style, source, start, end, cut);
+        growth += maskLengths[k]! - (end - start);
+      }
+      changed = true;
+    }
+    if (needsGeneral) {
+      if (general.decide(source, lineStart, frameEnd)) {
+        writer ??= new RunWriter(source.length + 256, source);
+        writer.copy(source, keptFrom, offset);
+        general.write(writer, source, lineStart, frameEnd);
+        keptFrom = frameEnd;
+      }
+    } else if (changed) {
+      writer ??= new RunWriter(source.length + 256, source);
+      // As for DataRows: the bytes since the last mask are one range of the source, one copy.
+      writer.copy(source, keptFrom, offset);
+      writer.beginFrameOfLength(source, offset, frameEnd - offset - 1 + growth);
+      let copyFrom = lineStart;
+      for (let k = 0; k < columns.length; k++) {
+        const cut = cuts[k]!;
+        if (cut === KEEP_NULL) continue;
+        const column = columns[k]!;
+        const start = fieldStarts[column]!;
+        writer.copy(source, copyFrom, start);
+        if (seen[k] === 0) {
+          seen[k] = 1;
+          noted(k);
+        }
+        if (cut === MASK_TO_NULL) {
+          writer.copySmall(nullBytes, 0, nullBytes.length);
+          copyFrom = fieldEnds[column]!;
+        } else {
+          copyFrom = writeMaskHead(styles[k]!, source, start, fieldEnds[column]!, cut, writer);
+        }
+      }
+      keptFrom = copyFrom;
+    }
+    offset = frameEnd;
+  }
+  if (writer === null) return source;
+  writer.copy(source, keptFrom, source.length);
+  return writer.finish();
+}
