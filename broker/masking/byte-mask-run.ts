@@ -60,13 +60,20 @@ export function maskRunFromBytes(source: Buffer, masks: ByteMaskColumns, general
     maskLengths = new Int32Array(columns.length);
   }
   const seen = new Uint8Array(columns.length);
+  // Values are located up to the last masked column; the rest are only checked.
+  const located = columns[columns.length - 1]! + 1;
+  if (starts.length < located) {
+    starts = new Int32Array(located);
+    lengths = new Int32Array(located);
+  }
+  const view = viewOf(source);
   let writer: RunWriter | null = null;
   let keptFrom = 0;
   let offset = 0;
   while (offset < source.length) {
     const frameEnd = offset + 1 + lengthAt(source, offset + 1);
     const payloadStart = offset + 5;
-    const count = locateValues(source, payloadStart, frameEnd);
+    const count = locateValues(source, view, payloadStart, frameEnd, located);
     let changed = false;
     let needsGeneral = false;
     // What the masks add to the frame's length word, so it is written right the first time.
@@ -84,7 +91,7 @@ export function maskRunFromBytes(source: Buffer, masks: ByteMaskColumns, general
       } else {
         const valueStart = starts[column]!;
         const valueEnd = valueStart + lengths[column]!;
-        const cut = byteMaskCut(style, source, valueStart, valueEnd);
+        const cut = byteMaskCut(style, source, valueStart, valueEnd, view);
         if (cut < 0) {
           needsGeneral = true;
           break;
@@ -137,22 +144,26 @@ export function maskRunFromBytes(source: Buffer, masks: ByteMaskColumns, general
   return writer.finish();
 }
 
-/** Fills `starts`/`lengths` for the DataRow payload source[start, end); returns its column count. */
-function locateValues(source: Buffer, start: number, end: number): number {
+/**
+ * Fills `starts`/`lengths` for the first `located` values of the DataRow payload
+ * source[start, end), and checks that the lengths of all of them add up; returns its column count.
+ */
+function locateValues(source: Buffer, view: DataView<ArrayBufferLike>, start: number, end: number, located: number): number {
   if (end - start < 2) throw new ProtocolError('DataRow: too short for its column count');
   const count = (source[start]! << 8) | source[start + 1]!;
   if (count & 0x8000) throw new ProtocolError('DataRow: negative column count');
-  if (starts.length < count) {
-    starts = new Int32Array(count);
-    lengths = new Int32Array(count);
-  }
-  const view = viewOf(source);
   let pos = start + 2;
-  for (let i = 0; i < count; i++) {
+  let i = 0;
+  for (const stored = Math.min(count, located); i < stored; i++) {
     if (pos + 4 > end) throw new ProtocolError('DataRow: value lengths do not match the message size');
     const length = view.getInt32(pos);
     starts[i] = pos + 4;
     lengths[i] = length;
+    pos += 4 + (length > 0 ? length : 0);
+  }
+  for (; i < count; i++) {
+    if (pos + 4 > end) throw new ProtocolError('DataRow: value lengths do not match the message size');
+    const length = view.getInt32(pos);
     pos += 4 + (length > 0 ? length : 0);
   }
   if (pos !== end) throw new ProtocolError('DataRow: value lengths do not match the message size');
