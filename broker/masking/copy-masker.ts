@@ -21,9 +21,23 @@ export function defaultCopyFormat(format: 'text' | 'csv'): CopyFormat {
     : { format, delimiter: ',', nullString: '', quote: '"', escape: '"', header: false };
 }
 
-/** Splits one text-format COPY line into decoded field values (null for the null string). */
+/**
+ * Splits one text-format COPY line into decoded field values (null for the null string). A
+ * backslash escapes the character after it: COPY writes a delimiter inside a value as a
+ * backslash and the delimiter, which does not end the field.
+ */
 function splitText(line: string, f: CopyFormat): (string | null)[] {
-  const raw = line.split(f.delimiter);
+  const raw: string[] = [];
+  let fieldStart = 0;
+  for (let i = 0; i < line.length; i++) {
+    if (line[i] === '\\') i++;
+    else if (line.startsWith(f.delimiter, i)) {
+      raw.push(line.slice(fieldStart, i));
+      fieldStart = i + f.delimiter.length;
+      i = fieldStart - 1;
+    }
+  }
+  raw.push(line.slice(fieldStart));
   return raw.map((field) => (field === f.nullString ? null : decodeTextEscapes(field)));
 }
 
@@ -149,6 +163,7 @@ export class CopyMasker {
     if (!this.splits(data, 0, data.length)) return this.rewriteParsed(data);
     const outcome = this.maskSplitLine(data, 0, data.length);
     if (outcome === 'unchanged') return data;
+    if (outcome === 'parse') return this.rewriteParsed(data);
     if (outcome === 'withhold') return this.withholdRow();
     const writer = new RunWriter(data.length + 64);
     this.writeSplitLine(writer, data, 0, data.length);
@@ -186,7 +201,7 @@ export class CopyMasker {
       if (this.splits(source, start, end)) {
         const outcome = this.maskSplitLine(source, start, end);
         if (outcome === 'withhold') this.lineReplacement = this.withholdRow();
-        return outcome !== 'unchanged';
+        if (outcome !== 'parse') return outcome !== 'unchanged';
       }
       const line = source.subarray(start, end);
       const rewritten = this.rewriteParsed(line);
@@ -225,8 +240,8 @@ export class CopyMasker {
     return byteMaskCut(style, data, start, end);
   }
 
-  /** Splits data[start, end) into the scratch arrays and decides each column's value. */
-  private maskSplitLine(data: Buffer, start: number, end: number): 'unchanged' | 'changed' | 'withhold' {
+  /** Splits data[start, end) into the scratch arrays and decides each column's value; 'parse' when the line must be parsed instead. */
+  private maskSplitLine(data: Buffer, start: number, end: number): 'unchanged' | 'changed' | 'withhold' | 'parse' {
     let lineEnd = end;
     if (lineEnd > start && data[lineEnd - 1] === 0x0a) {
       lineEnd--;
@@ -252,7 +267,9 @@ export class CopyMasker {
       ends[fields] = lineEnd;
     }
     fields++;
-    if (fields !== columns) return 'withhold';
+    // Delimiter bytes split a text line wrongly only where a value holds an escaped delimiter
+    // (always one field too many): such a line is parsed. Any other count cannot be masked.
+    if (fields !== columns) return this.format.format === 'text' && hasByte(data, BACKSLASH, start, end) ? 'parse' : 'withhold';
     let changed = false;
     for (let i = 0; i < columns; i++) {
       this.replaced[i] = undefined;

@@ -28,18 +28,16 @@ export function copyExportShape(sql: string): CopyExportShape | null {
   const stmt = tree.stmts?.[0]?.stmt as Node | undefined;
   const copy = stmt?.['CopyStmt'] as Node | undefined;
   if (copy === undefined || copy['is_from'] === true) return null;
-  let format: CopyFormat = defaultCopyFormat('text');
-  let binary = false;
+  // The format's defaults first, then the options given, whatever their order: `(delimiter ';',
+  // format csv)` keeps its semicolon.
   const opts = (copy['options'] as Node[] | undefined) ?? [];
-  for (const o of opts) {
-    const def = o['DefElem'] as { defname: string; arg?: unknown } | undefined;
-    if (def === undefined) continue;
+  const defs = opts.map((o) => o['DefElem'] as { defname: string; arg?: unknown } | undefined).filter((d) => d !== undefined);
+  const formatName = defs.filter((d) => d.defname === 'format').map((d) => stringValue(d.arg)).pop() ?? 'text';
+  const binary = formatName === 'binary';
+  const format: CopyFormat = defaultCopyFormat(formatName === 'csv' ? 'csv' : 'text');
+  for (const def of defs) {
     const value = stringValue(def.arg);
     switch (def.defname) {
-      case 'format':
-        if (value === 'binary') binary = true;
-        else if (value === 'csv') format = { ...defaultCopyFormat('csv'), header: format.header };
-        break;
       case 'header': {
         // HEADER alone means true; a Boolean node omits boolval when false.
         const arg = def.arg as Node | undefined;
@@ -65,6 +63,8 @@ export function copyExportShape(sql: string): CopyExportShape | null {
         break;
     }
   }
+  // As in PostgreSQL, the escape character defaults to the quote character.
+  if (!defs.some((d) => d.defname === 'escape')) format.escape = format.quote;
   let describeSql: string;
   const relation = copy['relation'] as { schemaname?: string; relname?: string } | undefined;
   if (relation?.relname !== undefined) {

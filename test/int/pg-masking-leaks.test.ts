@@ -428,6 +428,11 @@ describe('COPY ... TO STDOUT', () => {
     expect(records.map(csvFields)).toEqual(CUSTOMERS.map((c) => [String(c.id), c.name, c.masked.email, REDACTED, c.masked.card, expectedHash(c.phone), c.tier]));
   });
 
+  it('a delimiter that values hold: COPY escapes it inside them, and those rows are masked, not withheld', async () => {
+    const result = await throughProxyAndDirect([`copy (select id, name, email from customers order by id) to stdout (delimiter ' ')`]);
+    expect(lines(result.stdout)).toEqual(CUSTOMERS.map((c) => [c.id, c.name.replaceAll(' ', '\\ '), c.masked.email].join(' ')));
+  });
+
   it('a whole table, and computed columns', async () => {
     const result = await throughProxyAndDirect([
       'copy customers to stdout',

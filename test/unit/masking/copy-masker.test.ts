@@ -44,6 +44,14 @@ describe('CopyMasker, text format', () => {
     expect(m.rewriteLine(line)).toBe(line);
   });
 
+  it('splits on a delimiter of its own only where it is not escaped', () => {
+    const pipe = masker({ ...defaultCopyFormat('text'), delimiter: '|' });
+    // COPY writes a | inside a value as \|: the line has one delimiter byte more than fields.
+    expect(pipe.rewrite('1|jane@example.com|a\\|b\n')).toBe('1|j***@example.com|a\\|b\n');
+    expect(pipe.rewrite('2|an\\|d@example.com|x\n')).toBe('2|a***@example.com|x\n');
+    expect(pipe.tally.withheldValues).toBe(0);
+  });
+
   it('withholds a line that does not split into the planned columns', () => {
     const tallyOfShort = newTally();
     const m = new CopyMasker(plan, defaultCopyFormat('text'), null, Buffer.from('k'), tallyOfShort);
