@@ -41,6 +41,8 @@ let starts = new Int32Array(64);
 let lengths = new Int32Array(64);
 let cuts = new Int32Array(8);
 let maskLengths = new Int32Array(8);
+/** Per masked column: its label is in the tally already (a Set add per row showed in profiles). */
+let seen = new Uint8Array(8);
 const NULL_VALUE = -2;
 const MASK_TO_NULL = -3;
 
@@ -49,17 +51,18 @@ const MASK_TO_NULL = -3;
  * pass with nothing decoded: per row the values are located, each masked one is cut where its
  * mask keeps bytes, and the row is written as one copy up to each masked value plus the mask.
  * A value the bytes cannot mask (a `partial` value that is not an e-mail) sends that row down
- * `general`, the string path. `noted(k)` is told, once per masked column k, that it masked a
- * value. Returns `source` itself when nothing changed.
+ * `general`, the string path. The label of each masked column that masked a value is added to
+ * `maskedColumns`. Returns `source` itself when nothing changed.
  */
-export function maskRunFromBytes(source: Buffer, masks: ByteMaskColumns, general: RunFrameRewriter, noted: (k: number) => void): Buffer {
+export function maskRunFromBytes(source: Buffer, masks: ByteMaskColumns, general: RunFrameRewriter, maskedColumns: Set<string>): Buffer {
   const columns = masks.columns;
   const styles = masks.styles;
   if (cuts.length < columns.length) {
     cuts = new Int32Array(columns.length);
     maskLengths = new Int32Array(columns.length);
   }
-  const seen = new Uint8Array(columns.length);
+  if (seen.length < columns.length) seen = new Uint8Array(columns.length);
+  else seen.fill(0);
   // Values are located up to the last masked column; the rest are only checked.
   const located = columns[columns.length - 1]! + 1;
   if (starts.length < located) {
@@ -103,7 +106,7 @@ export function maskRunFromBytes(source: Buffer, masks: ByteMaskColumns, general
       changed = true;
       if (seen[k] === 0) {
         seen[k] = 1;
-        noted(k);
+        maskedColumns.add(masks.labels[k]!);
       }
     }
     if (needsGeneral) {

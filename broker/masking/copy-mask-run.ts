@@ -69,6 +69,8 @@ let fieldEnds = new Int32Array(64);
 let fieldSpecial = new Uint8Array(64);
 let cuts = new Int32Array(8);
 let maskLengths = new Int32Array(8);
+/** Per masked column: its label is in the tally already. */
+let seen = new Uint8Array(8);
 const LINE_NEEDS_PARSER = -1;
 const KEEP_NULL = -2;
 const MASK_TO_NULL = -3;
@@ -159,10 +161,10 @@ function isNull(source: Buffer, start: number, end: number, nullBytes: Buffer): 
  * each masked field plus the mask. A line the bytes cannot mask (an escaped or quoted value, a
  * `partial` value that is not an e-mail, a line that does not split into the planned columns)
  * goes down `general`, the string path. `header()` says whether this line is the CSV header,
- * which passes; `noted(k)` is told, once per masked column k, that it masked a value. Returns
+ * which passes. The label of each masked column that masked a value is added to `maskedColumns`. Returns
  * `source` itself when nothing changed.
  */
-export function maskCopyRunFromBytes(source: Buffer, masks: CopyByteMasks, general: RunFrameRewriter, header: () => boolean, noted: (k: number) => void): Buffer {
+export function maskCopyRunFromBytes(source: Buffer, masks: CopyByteMasks, general: RunFrameRewriter, header: () => boolean, maskedColumns: Set<string>): Buffer {
   const columns = masks.columns;
   const styles = masks.styles;
   if (fieldStarts.length < masks.columnCount) {
@@ -175,7 +177,8 @@ export function maskCopyRunFromBytes(source: Buffer, masks: CopyByteMasks, gener
     maskLengths = new Int32Array(columns.length);
   }
   const nullBytes = masks.nullBytes;
-  const seen = new Uint8Array(columns.length);
+  if (seen.length < columns.length) seen = new Uint8Array(columns.length);
+  else seen.fill(0);
   let writer: RunWriter | null = null;
   let keptFrom = 0;
   let offset = 0;
@@ -240,7 +243,7 @@ export function maskCopyRunFromBytes(source: Buffer, masks: CopyByteMasks, gener
         writer.copy(source, copyFrom, start);
         if (seen[k] === 0) {
           seen[k] = 1;
-          noted(k);
+          maskedColumns.add(masks.labels[k]!);
         }
         if (cut === MASK_TO_NULL) {
           writer.copySmall(nullBytes, 0, nullBytes.length);

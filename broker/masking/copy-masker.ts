@@ -178,7 +178,7 @@ export class CopyMasker {
     if (!this.plan.active) return source;
     const byteMasks = this.byteMasks;
     if (byteMasks === null) return rewriteRunFrames(source, this.runLines);
-    return maskCopyRunFromBytes(source, byteMasks, this.runLines, this.takeHeader, (k) => this.tally.maskedColumns.add(byteMasks.labels[k]!));
+    return maskCopyRunFromBytes(source, byteMasks, this.runLines, this.takeHeader, this.tally.maskedColumns);
   }
 
   /** Whether the line in hand is the header, which passes as it is (the first line, when the COPY has one). */

@@ -14,7 +14,7 @@ import { byteMaskCut, writeMaskBytes } from './byte-masks.ts';
 import { byteMaskColumnsOf, maskRunFromBytes, type ByteMaskColumns } from './byte-mask-run.ts';
 import { isJson, isTextBearing, type ComputedColumnRule } from './computed-column-rule.ts';
 import { maskJsonKeys } from './json-key-masker.ts';
-import { RunWriter, rewriteRunFrames } from '../pg/protocol/run-writer.ts';
+import { RunWriter, rewriteRunFrames, type RunFrameRewriter } from '../pg/protocol/run-writer.ts';
 
 /** A DataRow whose lengths do not add up: the strict decoder names the fault. */
 function malformedDataRow(payload: Buffer): never {
@@ -129,19 +129,28 @@ export class ResultMasker {
   rewriteDataRun(source: Buffer, plan: RowPlan, tally: MaskingTally, computed: ComputedColumnRule | null = null): Buffer {
     if (!plan.active) return source;
     this.beginRows(plan);
-    const general = {
-      decide: (row: Buffer, start: number, end: number) => this.maskRow(row, start, end, plan, tally, computed),
-      write: (writer: RunWriter, row: Buffer, start: number, end: number) => this.writeRow(writer, row, start, end, plan),
-    };
+    this.runPlan = plan;
+    this.runTally = tally;
+    this.runComputed = computed;
     let byteMasks = this.byteMaskPlans.get(plan);
     if (byteMasks === undefined) {
       byteMasks = byteMaskColumnsOf(plan);
       this.byteMaskPlans.set(plan, byteMasks);
     }
-    if (byteMasks === null) return rewriteRunFrames(source, general);
-    const labels = byteMasks.labels;
-    return maskRunFromBytes(source, byteMasks, general, (k) => tally.maskedColumns.add(labels[k]!));
+    if (byteMasks === null) return rewriteRunFrames(source, this.runRows);
+    return maskRunFromBytes(source, byteMasks, this.runRows, tally.maskedColumns);
   }
+
+  /** The run rewriteDataRun is masking: its plan, tally and computed-column rule. */
+  private runPlan: RowPlan | null = null;
+  private runTally: MaskingTally = newTally();
+  private runComputed: ComputedColumnRule | null = null;
+
+  /** Masks the rows of the run in hand one by one (made once: a rewriter per run showed as garbage per chunk). */
+  private readonly runRows: RunFrameRewriter = {
+    decide: (row, start, end) => this.maskRow(row, start, end, this.runPlan!, this.runTally, this.runComputed),
+    write: (writer, row, start, end) => this.writeRow(writer, row, start, end, this.runPlan!),
+  };
 
   /** Where each value of the row being rewritten starts, and its length; reused for every row. */
   private starts = new Int32Array(64);

@@ -411,13 +411,15 @@ export class PgSession implements SessionView {
     }
     if (this.clientFlushScheduled) return;
     this.clientFlushScheduled = true;
-    setImmediate(() => {
-      this.clientFlushScheduled = false;
-      this.flushClient();
-    });
+    setImmediate(this.scheduledClientFlush);
   }
 
   private clientFlushScheduled = false;
+  /** Made once: a closure per received chunk was garbage on every stream. */
+  private readonly scheduledClientFlush = (): void => {
+    this.clientFlushScheduled = false;
+    this.flushClient();
+  };
 
   private flushClient(): void {
     const parts = this.toClient.take();
