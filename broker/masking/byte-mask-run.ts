@@ -1,7 +1,7 @@
 import { ProtocolError } from '../pg/protocol/protocol-error.ts';
 import { lengthAt } from '../pg/protocol/frame-reader.ts';
 import { RunWriter, type RunFrameRewriter } from '../pg/protocol/run-writer.ts';
-import { byteMaskCut, maskByteLength, writeMaskHead } from './byte-masks.ts';
+import { byteMaskCut, maskHeadLength, maskLiteral, maskTailStart } from './byte-masks.ts';
 import type { RowPlan } from './row-plan.ts';
 import { viewOf } from '../text/byte-view.ts';
 
@@ -13,6 +13,8 @@ export interface ByteMaskColumns {
   columns: Int32Array;
   styles: ByteMaskStyle[];
   labels: string[];
+  /** Per masked column, the fixed bytes of its mask (see byte-masks.ts). */
+  literals: Buffer[];
 }
 
 /**
@@ -33,7 +35,7 @@ export function byteMaskColumnsOf(plan: RowPlan): ByteMaskColumns | null {
     styles.push(action.style);
     labels.push(action.label);
   }
-  return columns.length === 0 ? null : { columns: Int32Array.from(columns), styles, labels };
+  return columns.length === 0 ? null : { columns: Int32Array.from(columns), styles, labels, literals: styles.map(maskLiteral) };
 }
 
 /** Value starts and lengths of the row in hand, and each masked column's cut; reused for every row. */
@@ -41,6 +43,9 @@ let starts = new Int32Array(64);
 let lengths = new Int32Array(64);
 let cuts = new Int32Array(8);
 let maskLengths = new Int32Array(8);
+/** Per masked column of the row in hand: how many of the value's first bytes its mask keeps, and where the kept tail starts. */
+let heads = new Int32Array(8);
+let tails = new Int32Array(8);
 /** Per masked column: its label is in the tally already (a Set add per row showed in profiles). */
 let seen = new Uint8Array(8);
 const NULL_VALUE = -2;
@@ -60,6 +65,8 @@ export function maskRunFromBytes(source: Buffer, masks: ByteMaskColumns, general
   if (cuts.length < columns.length) {
     cuts = new Int32Array(columns.length);
     maskLengths = new Int32Array(columns.length);
+    heads = new Int32Array(columns.length);
+    tails = new Int32Array(columns.length);
   }
   if (seen.length < columns.length) seen = new Uint8Array(columns.length);
   else seen.fill(0);
@@ -100,7 +107,9 @@ export function maskRunFromBytes(source: Buffer, masks: ByteMaskColumns, general
           break;
         }
         cuts[k] = cut;
-        maskLengths[k] = maskByteLength(style, source, valueStart, valueEnd, cut);
+        heads[k] = maskHeadLength(style, source, valueStart, valueEnd);
+        tails[k] = maskTailStart(style, valueEnd, cut);
+        maskLengths[k] = heads[k]! + masks.literals[k]!.length + (valueEnd - tails[k]!);
         growth += maskLengths[k]! - lengths[column]!;
       }
       changed = true;
@@ -134,8 +143,8 @@ export function maskRunFromBytes(source: Buffer, masks: ByteMaskColumns, general
           writer.int32(-1);
           copyFrom = valueEnd;
         } else {
-          writer.int32(maskLengths[k]!);
-          copyFrom = writeMaskHead(styles[k]!, source, valueStart, valueEnd, cut, writer);
+          writer.int32ThenBytes(maskLengths[k]!, source, valueStart, heads[k]!, masks.literals[k]!);
+          copyFrom = tails[k]!;
         }
       }
       keptFrom = copyFrom;

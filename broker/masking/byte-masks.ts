@@ -85,10 +85,28 @@ export function byteMaskCut(style: MaskStyle, source: Buffer, start: number, end
   return style === 'partial' ? emailAt(source, start, end, view) : -1;
 }
 
+/*
+ * A mask byteMaskCut accepted is three pieces: the value's first maskHeadLength bytes (the first
+ * character of an e-mail, nothing for `redact`), a fixed maskLiteral (`***` or the redaction
+ * token), then the value's own bytes from maskTailStart on (the '@' and the domain).
+ */
+
+export function maskHeadLength(style: MaskStyle, source: Buffer, start: number, end: number): number {
+  if (style === 'redact') return 0;
+  return source[start]! < 0x80 ? 1 : characterLength(source, start, end);
+}
+
+export function maskLiteral(style: MaskStyle): Buffer {
+  return style === 'redact' ? REDACTED : STARS;
+}
+
+export function maskTailStart(style: MaskStyle, end: number, cut: number): number {
+  return style === 'redact' ? end : cut;
+}
+
 /** How many bytes writeMaskBytes will write for this value and cut, so its length word can go first. */
 export function maskByteLength(style: MaskStyle, source: Buffer, start: number, end: number, cut: number): number {
-  if (style === 'redact') return REDACTED.length;
-  return characterLength(source, start, end) + STARS.length + (end - cut);
+  return maskHeadLength(style, source, start, end) + maskLiteral(style).length + (end - maskTailStart(style, end, cut));
 }
 
 /**
@@ -97,13 +115,10 @@ export function maskByteLength(style: MaskStyle, source: Buffer, start: number, 
  * joined to whatever bytes follow the value.
  */
 export function writeMaskHead(style: MaskStyle, source: Buffer, start: number, end: number, cut: number, writer: RunWriter): number {
-  if (style === 'redact') {
-    writer.copySmall(REDACTED, 0, REDACTED.length);
-    return end;
-  }
-  writer.copySmall(source, start, start + characterLength(source, start, end));
-  writer.copySmall(STARS, 0, STARS.length);
-  return cut;
+  const literal = maskLiteral(style);
+  writer.copySmall(source, start, start + maskHeadLength(style, source, start, end));
+  writer.copySmall(literal, 0, literal.length);
+  return maskTailStart(style, end, cut);
 }
 
 /** Writes the mask decided by byteMaskCut (with its cut); returns how many bytes it wrote. */

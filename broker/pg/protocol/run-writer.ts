@@ -132,6 +132,21 @@ export class RunWriter {
     this.length = at;
   }
 
+  /**
+   * A length word, then source[start, start + headBytes) and `literal`, written at once by hand:
+   * a masked value's length and the bytes of its mask before the value's own tail, in one call.
+   */
+  int32ThenBytes(value: number, source: Buffer, start: number, headBytes: number, literal: Buffer): void {
+    this.flush();
+    this.reserve(4 + headBytes + literal.length);
+    const target = this.buffer;
+    this.put32(this.length, value);
+    let at = this.length + 4;
+    for (let i = start; i < start + headBytes; i++) target[at++] = source[i]!;
+    for (let i = 0; i < literal.length; i++) target[at++] = literal[i]!;
+    this.length = at;
+  }
+
   endFrame(): void {
     this.flush();
     this.put32(this.frameStart + 1, this.length - this.frameStart - 1);
