@@ -1,6 +1,6 @@
 import { ProtocolError } from '../pg/protocol/protocol-error.ts';
 import { lengthAt } from '../pg/protocol/frame-reader.ts';
-import { RunWriter, type RunFrameRewriter } from '../pg/protocol/run-writer.ts';
+import { RunRewrite, type RunFrameRewriter } from '../pg/protocol/run-writer.ts';
 import { byteMaskCut, maskHeadLength, maskLiteral, maskTailStart } from './byte-masks.ts';
 import type { RowPlan } from './row-plan.ts';
 import { viewOf } from '../text/byte-view.ts';
@@ -77,8 +77,7 @@ export function maskRunFromBytes(source: Buffer, masks: ByteMaskColumns, general
     lengths = new Int32Array(located);
   }
   const view = viewOf(source);
-  let writer: RunWriter | null = null;
-  let keptFrom = 0;
+  const run = new RunRewrite(source);
   let offset = 0;
   while (offset < source.length) {
     const frameEnd = offset + 1 + lengthAt(source, offset + 1);
@@ -119,17 +118,11 @@ export function maskRunFromBytes(source: Buffer, masks: ByteMaskColumns, general
       }
     }
     if (needsGeneral) {
-      if (general.decide(source, payloadStart, frameEnd)) {
-        writer ??= new RunWriter(source.length + 256, source);
-        writer.copy(source, keptFrom, offset);
-        general.write(writer, source, payloadStart, frameEnd);
-        keptFrom = frameEnd;
-      }
+      run.replaceIfDecided(general, offset, frameEnd);
     } else if (changed) {
-      writer ??= new RunWriter(source.length + 256, source);
       // The bytes since the last mask (the end of the row before, this row's header and its
       // values up to the first masked one) are one range of the source: one copy.
-      writer.copy(source, keptFrom, offset);
+      const writer = run.writerAt(offset);
       writer.beginFrameOfLength(source, offset, frameEnd - offset - 1 + growth);
       let copyFrom = payloadStart;
       for (let k = 0; k < columns.length; k++) {
@@ -147,13 +140,11 @@ export function maskRunFromBytes(source: Buffer, masks: ByteMaskColumns, general
           copyFrom = tails[k]!;
         }
       }
-      keptFrom = copyFrom;
+      run.keepFrom(copyFrom);
     }
     offset = frameEnd;
   }
-  if (writer === null) return source;
-  writer.copy(source, keptFrom, source.length);
-  return writer.finish();
+  return run.finish();
 }
 
 /**

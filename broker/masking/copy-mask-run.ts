@@ -1,5 +1,5 @@
 import { lengthAt } from '../pg/protocol/frame-reader.ts';
-import { RunWriter, type RunFrameRewriter } from '../pg/protocol/run-writer.ts';
+import { RunRewrite, type RunFrameRewriter } from '../pg/protocol/run-writer.ts';
 import { viewOf } from '../text/byte-view.ts';
 import { byteMaskCut, maskByteLength, writeMaskHead } from './byte-masks.ts';
 import type { CopyFormat } from './copy-masker.ts';
@@ -179,8 +179,7 @@ export function maskCopyRunFromBytes(source: Buffer, masks: CopyByteMasks, gener
   const nullBytes = masks.nullBytes;
   if (seen.length < columns.length) seen = new Uint8Array(columns.length);
   else seen.fill(0);
-  let writer: RunWriter | null = null;
-  let keptFrom = 0;
+  const run = new RunRewrite(source);
   let offset = 0;
   while (offset < source.length) {
     const frameEnd = offset + 1 + lengthAt(source, offset + 1);
@@ -223,16 +222,10 @@ export function maskCopyRunFromBytes(source: Buffer, masks: CopyByteMasks, gener
       changed = true;
     }
     if (needsGeneral) {
-      if (general.decide(source, lineStart, frameEnd)) {
-        writer ??= new RunWriter(source.length + 256, source);
-        writer.copy(source, keptFrom, offset);
-        general.write(writer, source, lineStart, frameEnd);
-        keptFrom = frameEnd;
-      }
+      run.replaceIfDecided(general, offset, frameEnd);
     } else if (changed) {
-      writer ??= new RunWriter(source.length + 256, source);
       // As for DataRows: the bytes since the last mask are one range of the source, one copy.
-      writer.copy(source, keptFrom, offset);
+      const writer = run.writerAt(offset);
       writer.beginFrameOfLength(source, offset, frameEnd - offset - 1 + growth);
       let copyFrom = lineStart;
       for (let k = 0; k < columns.length; k++) {
@@ -252,11 +245,9 @@ export function maskCopyRunFromBytes(source: Buffer, masks: CopyByteMasks, gener
           copyFrom = writeMaskHead(styles[k]!, source, start, fieldEnds[column]!, cut, writer);
         }
       }
-      keptFrom = copyFrom;
+      run.keepFrom(copyFrom);
     }
     offset = frameEnd;
   }
-  if (writer === null) return source;
-  writer.copy(source, keptFrom, source.length);
-  return writer.finish();
+  return run.finish();
 }

@@ -216,24 +216,54 @@ export interface RunFrameRewriter {
 }
 
 /**
+ * A run (frames back to back) being rewritten frame by frame: the bytes between replaced
+ * frames are kept and copied in bulk when the next replacement starts, and nothing is
+ * allocated until a frame is replaced.
+ */
+export class RunRewrite {
+  private writer: RunWriter | null = null;
+  /** Where the source bytes not yet written start. */
+  private keptFrom = 0;
+
+  constructor(private readonly source: Buffer) {}
+
+  /** The writer, once the source bytes before `position` that are not yet written are copied. */
+  writerAt(position: number): RunWriter {
+    this.writer ??= new RunWriter(this.source.length + 256, this.source);
+    this.writer.copy(this.source, this.keptFrom, position);
+    return this.writer;
+  }
+
+  /** The source bytes from `position` on are kept as they are (until the next writerAt). */
+  keepFrom(position: number): void {
+    this.keptFrom = position;
+  }
+
+  /** Asks `rewriter` about the frame source[frameStart, end), and writes its replacement if it takes it. */
+  replaceIfDecided(rewriter: RunFrameRewriter, frameStart: number, end: number): void {
+    if (!rewriter.decide(this.source, frameStart + 5, end)) return;
+    rewriter.write(this.writerAt(frameStart), this.source, frameStart + 5, end);
+    this.keptFrom = end;
+  }
+
+  /** The rewritten run (see RunWriter.finish), or the source itself when no frame was replaced. */
+  finish(): Buffer {
+    if (this.writer === null) return this.source;
+    this.writer.copy(this.source, this.keptFrom, this.source.length);
+    return this.writer.finish();
+  }
+}
+
+/**
  * Rewrites a run (frames back to back) in one pass: kept frames are copied in bulk between the
  * replaced ones. Returns `source` itself, with nothing allocated, when no frame is replaced.
  */
 export function rewriteRunFrames(source: Buffer, rewriter: RunFrameRewriter): Buffer {
-  let writer: RunWriter | null = null;
-  let keptFrom = 0;
-  let offset = 0;
-  while (offset < source.length) {
+  const run = new RunRewrite(source);
+  for (let offset = 0; offset < source.length; ) {
     const end = offset + 1 + lengthAt(source, offset + 1);
-    if (rewriter.decide(source, offset + 5, end)) {
-      writer ??= new RunWriter(source.length + 256, source);
-      writer.copy(source, keptFrom, offset);
-      rewriter.write(writer, source, offset + 5, end);
-      keptFrom = end;
-    }
+    run.replaceIfDecided(rewriter, offset, end);
     offset = end;
   }
-  if (writer === null) return source;
-  writer.copy(source, keptFrom, source.length);
-  return writer.finish();
+  return run.finish();
 }
