@@ -4,8 +4,10 @@ import { buildProgram, runProgram } from '../broker/cli/main.ts';
 import { registerServerCommand } from '../server/cli/server-command.ts';
 import { registerDemoCommand } from './demo/demo-command.ts';
 import { keepWasmOnBaselineCompiler } from '../broker/runtime/wasm-baseline-compiler.ts';
+import { keepOldGenerationHeadroom } from '../broker/runtime/old-generation-headroom.ts';
 
 keepWasmOnBaselineCompiler();
+keepOldGenerationHeadroom();
 
 const program = await buildProgram(process.argv);
 registerServerCommand(program);

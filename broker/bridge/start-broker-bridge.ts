@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import { keepWasmOnBaselineCompiler } from '../runtime/wasm-baseline-compiler.ts';
+import { keepOldGenerationHeadroom } from '../runtime/old-generation-headroom.ts';
 import { FileTokenStore, defaultTokenStorePath, type TokenStore } from '../auth/token-store.ts';
 import type { Logger } from '../log.ts';
 import { AppSession } from './app-session.ts';
@@ -45,6 +46,7 @@ export interface RunningBrokerBridge {
 export async function startBrokerBridge(o: StartBrokerBridgeOptions): Promise<RunningBrokerBridge> {
   // The app's process hosts the proxies for its whole life: the same memory budget as the CLI's.
   keepWasmOnBaselineCompiler();
+  keepOldGenerationHeadroom();
   const env = o.env ?? process.env;
   const log = o.log;
   const settingsPath = o.settingsFile ?? defaultAppSettingsPath(env);
