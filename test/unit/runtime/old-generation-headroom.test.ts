@@ -16,10 +16,9 @@ async function fullCollectionsWhileGrowing(mode: 'v8-default' | 'headroom', live
 }
 
 describe('keepOldGenerationHeadroom', () => {
-  // V8 starts a full collection once the room under the old generation's limit is smaller than
-  // the young generation (32 MB in a busy proxy). With ~30 MB kept by the last full collection,
-  // a 1.3 factor leaves about 9 MB of room and a factor of 3 about 60 MB: growing by 40 MB must
-  // cost a full collection in the first case and none in the second.
+  // With ~30 MB kept by the last full collection, a factor of 1.3 puts the old generation's
+  // limit near 39 MB and a factor of 3 near 90 MB: growing by 40 MB must cost a full collection
+  // in the first case and none in the second.
   it('lets the old generation grow to three times what the last full collection kept', async () => {
     const [v8Default, headroom] = await Promise.all([
       fullCollectionsWhileGrowing('v8-default', 30, 40),
