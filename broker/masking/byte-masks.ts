@@ -104,25 +104,13 @@ export function maskTailStart(style: MaskStyle, end: number, cut: number): numbe
   return style === 'redact' ? end : cut;
 }
 
-/** How many bytes writeMaskBytes will write for this value and cut, so its length word can go first. */
-export function maskByteLength(style: MaskStyle, source: Buffer, start: number, end: number, cut: number): number {
-  return maskHeadLength(style, source, start, end) + maskLiteral(style).length + (end - maskTailStart(style, end, cut));
-}
-
-/**
- * Writes the part of the mask decided by byteMaskCut (with its cut) that is not the value's own
- * tail, and returns where that tail starts: the caller copies source[returned, end) after it,
- * joined to whatever bytes follow the value.
- */
-export function writeMaskHead(style: MaskStyle, source: Buffer, start: number, end: number, cut: number, writer: RunWriter): number {
-  const literal = maskLiteral(style);
-  writer.copySmall(source, start, start + maskHeadLength(style, source, start, end));
-  writer.copySmall(literal, 0, literal.length);
-  return maskTailStart(style, end, cut);
-}
-
 /** Writes the mask decided by byteMaskCut (with its cut); returns how many bytes it wrote. */
 export function writeMaskBytes(style: MaskStyle, source: Buffer, start: number, end: number, cut: number, writer: RunWriter): number {
-  writer.copy(source, writeMaskHead(style, source, start, end, cut, writer), end);
-  return maskByteLength(style, source, start, end, cut);
+  const head = maskHeadLength(style, source, start, end);
+  const literal = maskLiteral(style);
+  const tail = maskTailStart(style, end, cut);
+  writer.copySmall(source, start, start + head);
+  writer.copySmall(literal, 0, literal.length);
+  writer.copy(source, tail, end);
+  return head + literal.length + (end - tail);
 }

@@ -1,7 +1,7 @@
 import { lengthAt } from '../pg/protocol/frame-reader.ts';
 import { RunRewrite, type RunFrameRewriter } from '../pg/protocol/run-writer.ts';
 import { viewOf } from '../text/byte-view.ts';
-import { byteMaskCut, maskByteLength, writeMaskHead } from './byte-masks.ts';
+import { byteMaskCut, maskHeadLength, maskLiteral, maskTailStart } from './byte-masks.ts';
 import type { CopyFormat } from './copy-masker.ts';
 import type { RowPlan } from './row-plan.ts';
 
@@ -68,7 +68,9 @@ let fieldStarts = new Int32Array(64);
 let fieldEnds = new Int32Array(64);
 let fieldSpecial = new Uint8Array(64);
 let cuts = new Int32Array(8);
-let maskLengths = new Int32Array(8);
+/** Per masked column of the line in hand: how many of the value's first bytes its mask keeps, and where the kept tail starts. */
+let heads = new Int32Array(8);
+let tails = new Int32Array(8);
 /** Per masked column: its label is in the tally already. */
 let seen = new Uint8Array(8);
 const LINE_NEEDS_PARSER = -1;
@@ -161,8 +163,8 @@ function isNull(source: Buffer, start: number, end: number, nullBytes: Buffer): 
  * each masked field plus the mask. A line the bytes cannot mask (an escaped or quoted value, a
  * `partial` value that is not an e-mail, a line that does not split into the planned columns)
  * goes down `general`, the string path. `header()` says whether this line is the CSV header,
- * which passes. The label of each masked column that masked a value is added to `maskedColumns`. Returns
- * `source` itself when nothing changed.
+ * which passes. The label of each masked column that masked a value is added to
+ * `maskedColumns`. Returns `source` itself when nothing changed.
  */
 export function maskCopyRunFromBytes(source: Buffer, masks: CopyByteMasks, general: RunFrameRewriter, header: () => boolean, maskedColumns: Set<string>): Buffer {
   const columns = masks.columns;
@@ -174,7 +176,8 @@ export function maskCopyRunFromBytes(source: Buffer, masks: CopyByteMasks, gener
   }
   if (cuts.length < columns.length) {
     cuts = new Int32Array(columns.length);
-    maskLengths = new Int32Array(columns.length);
+    heads = new Int32Array(columns.length);
+    tails = new Int32Array(columns.length);
   }
   const nullBytes = masks.nullBytes;
   if (seen.length < columns.length) seen = new Uint8Array(columns.length);
@@ -216,8 +219,9 @@ export function maskCopyRunFromBytes(source: Buffer, masks: CopyByteMasks, gener
           break;
         }
         cuts[k] = cut;
-        maskLengths[k] = maskByteLength(style, source, start, end, cut);
-        growth += maskLengths[k]! - (end - start);
+        heads[k] = maskHeadLength(style, source, start, end);
+        tails[k] = maskTailStart(style, end, cut);
+        growth += heads[k]! + maskLiteral(style).length + (end - tails[k]!) - (end - start);
       }
       changed = true;
     }
@@ -242,7 +246,10 @@ export function maskCopyRunFromBytes(source: Buffer, masks: CopyByteMasks, gener
           writer.copySmall(nullBytes, 0, nullBytes.length);
           copyFrom = fieldEnds[column]!;
         } else {
-          copyFrom = writeMaskHead(styles[k]!, source, start, fieldEnds[column]!, cut, writer);
+          const literal = maskLiteral(styles[k]!);
+          writer.copySmall(source, start, start + heads[k]!);
+          writer.copySmall(literal, 0, literal.length);
+          copyFrom = tails[k]!;
         }
       }
       run.keepFrom(copyFrom);

@@ -10,9 +10,9 @@ import { setFlagsFromString } from 'node:v8';
  * limit)", 14 MB used of a 37 MB limit). Nearly every young collection of a fast result stream
  * then started a full one: 10–13 per two million-row masked streams, each marking the whole
  * heap. With the fixed factor the room stays well above the young generation and those
- * collections stop (0–2 per two streams). The price is a larger limit: a proxy with 14 MB of live heap may grow to ~42 MB
- * before collecting; side by side through the bench's sequence, peak RSS was 145–171 MB against
- * 147–158 MB. `npm run bench:pg` prices the effect. The flag is read at every limit
+ * collections stop (0–2 per two streams). The price is a larger limit: a proxy with 14 MB of
+ * live heap may grow to ~42 MB before collecting; side by side through the bench's sequence,
+ * peak RSS was 145–171 MB against 147–158 MB. `npm run bench:pg` prices the effect. The flag is read at every limit
  * computation, so setting it after start-up takes effect.
  *
  * Capping the young generation instead (its growth factor is also read at run time) saved
