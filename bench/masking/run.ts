@@ -8,7 +8,9 @@
  *
  * Rows shaped like bench:pg's 1M-row table (id, email, full_name, amount, created_at, note,
  * ~100 bytes of text each) are cut into runs of 600 DataRows, about one received chunk, and
- * rewritten by the product's ResultMasker.rewriteDataRun, as the proxy does. Cases:
+ * rewritten by the product's ResultMasker.rewriteDataRun, as the proxy does. Each SELECT case
+ * first copies its run into place, since masking writes over the run (the floor includes that
+ * copy). Cases:
  *   - no masked column: the run is forwarded as it is (the floor);
  *   - email `partial` and `redact`: column masks written from the row's bytes (byte-mask-run.ts);
  *   - email `hash`: a style that decodes the value and masks the string;
@@ -78,8 +80,17 @@ function plan(emailStyle: MaskStyle | null, others: 'pass' | 'scan'): RowPlan {
 const rowRun = dataRowRun();
 const copyRun = copyDataRun();
 
+/** Where each SELECT case gets its run afresh: masking writes over the run it is given, as it does over a received chunk. */
+const receivedRun = Buffer.allocUnsafe(rowRun.length);
+
 function selectCase(name: string, masker: ResultMasker, rowPlan: RowPlan): Case {
-  return { name, rewrite: () => masker.rewriteDataRun(rowRun, rowPlan, newTally()) };
+  return {
+    name,
+    rewrite: () => {
+      rowRun.copy(receivedRun);
+      return masker.rewriteDataRun(receivedRun, rowPlan, newTally());
+    },
+  };
 }
 
 function copyCase(name: string, rowPlan: RowPlan): Case {

@@ -51,17 +51,35 @@ let seen = new Uint8Array(8);
 const NULL_VALUE = -2;
 const MASK_TO_NULL = -3;
 
+/** What cutRow found in the row in hand. */
+const ROW_KEPT = 0;
+const ROW_MASKED = 1;
+const ROW_NEEDS_GENERAL = 2;
+/** For a masked row: what its masks add to the frame's length word, and the most they add up to before any later mask takes bytes back. */
+let rowGrowth = 0;
+let rowPeakGrowth = 0;
+
+/** Moves below this many bytes are made by hand: copyWithin costs ~20 ns a call. */
+const TINY_MOVE_BYTES = 8;
+
 /**
  * Masks a run of DataRows (frames back to back) for a plan byteMaskColumnsOf accepted, in one
  * pass with nothing decoded: per row the values are located, each masked one is cut where its
- * mask keeps bytes, and the row is written as one copy up to each masked value plus the mask.
+ * mask keeps bytes, and the row is written as one move up to each masked value plus the mask.
  * A value the bytes cannot mask (a `partial` value that is not an e-mail) sends that row down
  * `general`, the string path. The label of each masked column that masked a value is added to
- * `maskedColumns`. Returns `source` itself when nothing changed.
+ * `maskedColumns`.
+ *
+ * The run is masked in place while every mask fits in the bytes the masks before it freed (an
+ * e-mail's mask is mostly shorter than the e-mail): the result is then `source`'s own memory,
+ * a view that starts where `source` starts, and nothing is copied out of the received chunk.
+ * From the first row that does not fit (or needs `general`) on, the rest is written into scratch
+ * memory (see RunWriter), behind the rows already masked. Either way `source` is overwritten:
+ * once this is called, even if it throws, only the bytes it returns may be read. Returns
+ * `source` itself, untouched, when nothing changed.
  */
 export function maskRunFromBytes(source: Buffer, masks: ByteMaskColumns, general: RunFrameRewriter, maskedColumns: Set<string>): Buffer {
   const columns = masks.columns;
-  const styles = masks.styles;
   if (cuts.length < columns.length) {
     cuts = new Int32Array(columns.length);
     maskLengths = new Int32Array(columns.length);
@@ -77,64 +95,172 @@ export function maskRunFromBytes(source: Buffer, masks: ByteMaskColumns, general
     lengths = new Int32Array(located);
   }
   const view = viewOf(source);
-  const run = new RunRewrite(source);
+  // source[0, out) is masked output; source[keptFrom, offset) are kept bytes still to be moved down to `out`.
+  let out = 0;
+  let keptFrom = 0;
   let offset = 0;
   while (offset < source.length) {
     const frameEnd = offset + 1 + lengthAt(source, offset + 1);
-    const payloadStart = offset + 5;
-    const count = locateValues(source, view, payloadStart, frameEnd, located);
-    let changed = false;
-    let needsGeneral = false;
-    // What the masks add to the frame's length word, so it is written right the first time.
-    let growth = 0;
-    for (let k = 0; k < columns.length; k++) {
-      const column = columns[k]!;
-      if (column >= count || lengths[column]! < 0) {
-        cuts[k] = NULL_VALUE;
-        continue;
-      }
-      const style = styles[k]!;
-      if (style === 'null') {
-        cuts[k] = MASK_TO_NULL;
-        growth -= lengths[column]!;
-      } else {
-        const valueStart = starts[column]!;
-        const valueEnd = valueStart + lengths[column]!;
-        const cut = byteMaskCut(style, source, valueStart, valueEnd, view);
-        if (cut < 0) {
-          needsGeneral = true;
-          break;
-        }
-        cuts[k] = cut;
-        heads[k] = maskHeadLength(style, source, valueStart, valueEnd);
-        tails[k] = maskTailStart(style, valueEnd, cut);
-        maskLengths[k] = heads[k]! + masks.literals[k]!.length + (valueEnd - tails[k]!);
-        growth += maskLengths[k]! - lengths[column]!;
-      }
-      changed = true;
-      if (seen[k] === 0) {
-        seen[k] = 1;
-        maskedColumns.add(masks.labels[k]!);
-      }
+    const verdict = cutRow(source, view, offset + 5, frameEnd, masks, located, maskedColumns);
+    if (verdict === ROW_MASKED) {
+      if (rowPeakGrowth > keptFrom - out) break;
+      out = writeRowInPlace(source, out, keptFrom, offset, frameEnd - offset - 1 + rowGrowth, masks);
+      keptFrom = writtenUpTo;
+    } else if (verdict === ROW_NEEDS_GENERAL) {
+      break;
     }
-    if (needsGeneral) {
+    offset = frameEnd;
+  }
+  if (offset < source.length) return maskRestIntoScratch(source, view, masks, general, maskedColumns, located, out, keptFrom, offset);
+  if (keptFrom === 0) return source;
+  return source.subarray(0, moveDown(source, out, keptFrom, source.length));
+}
+
+/**
+ * Decides the masks of the DataRow with payload source[payloadStart, end) into the per-column
+ * arrays: ROW_KEPT when no masked column holds a value, ROW_MASKED (with rowGrowth and
+ * rowPeakGrowth), or ROW_NEEDS_GENERAL when some value cannot be masked from its bytes.
+ */
+function cutRow(source: Buffer, view: DataView<ArrayBufferLike>, payloadStart: number, end: number, masks: ByteMaskColumns, located: number, maskedColumns: Set<string>): number {
+  const columns = masks.columns;
+  const styles = masks.styles;
+  const count = locateValues(source, view, payloadStart, end, located);
+  let verdict = ROW_KEPT;
+  let growth = 0;
+  let peak = 0;
+  for (let k = 0; k < columns.length; k++) {
+    const column = columns[k]!;
+    if (column >= count || lengths[column]! < 0) {
+      cuts[k] = NULL_VALUE;
+      continue;
+    }
+    const style = styles[k]!;
+    if (style === 'null') {
+      cuts[k] = MASK_TO_NULL;
+      growth -= lengths[column]!;
+    } else {
+      const valueStart = starts[column]!;
+      const valueEnd = valueStart + lengths[column]!;
+      const cut = byteMaskCut(style, source, valueStart, valueEnd, view);
+      if (cut < 0) return ROW_NEEDS_GENERAL;
+      cuts[k] = cut;
+      heads[k] = maskHeadLength(style, source, valueStart, valueEnd);
+      tails[k] = maskTailStart(style, valueEnd, cut);
+      maskLengths[k] = heads[k]! + masks.literals[k]!.length + (valueEnd - tails[k]!);
+      growth += maskLengths[k]! - lengths[column]!;
+      if (growth > peak) peak = growth;
+    }
+    verdict = ROW_MASKED;
+    if (seen[k] === 0) {
+      seen[k] = 1;
+      maskedColumns.add(masks.labels[k]!);
+    }
+  }
+  rowGrowth = growth;
+  rowPeakGrowth = peak;
+  return verdict;
+}
+
+/** Where the source bytes not yet written start, after writeRowInPlace. */
+let writtenUpTo = 0;
+
+/**
+ * Writes the row cutRow just masked over its own bytes: the kept bytes before it and its own
+ * bytes up to each masked value are moved down to `out` in one move (the row's length word
+ * travels with them and is then set), followed by the mask. cutRow's peak growth fitting in
+ * the gap between `out` and `keptFrom` is what makes every write land on bytes already read.
+ * Returns where the output ends; writtenUpTo is where the row's unwritten rest starts.
+ */
+function writeRowInPlace(source: Buffer, out: number, keptFrom: number, frameStart: number, lengthWord: number, masks: ByteMaskColumns): number {
+  const columns = masks.columns;
+  const frameAt = frameStart - (keptFrom - out);
+  let o = out;
+  let copyFrom = keptFrom;
+  for (let k = 0; k < columns.length; k++) {
+    const cut = cuts[k]!;
+    if (cut === NULL_VALUE) continue;
+    const column = columns[k]!;
+    const valueStart = starts[column]!;
+    o = moveDown(source, o, copyFrom, valueStart - 4);
+    if (cut === MASK_TO_NULL) {
+      putInt32(source, o, -1);
+      o += 4;
+      copyFrom = valueStart + lengths[column]!;
+    } else {
+      putInt32(source, o, maskLengths[k]!);
+      o = moveDown(source, o + 4, valueStart, valueStart + heads[k]!);
+      const literal = masks.literals[k]!;
+      for (let i = 0; i < literal.length; i++) source[o++] = literal[i]!;
+      copyFrom = tails[k]!;
+    }
+  }
+  putInt32(source, frameAt + 1, lengthWord);
+  writtenUpTo = copyFrom;
+  return o;
+}
+
+/** Moves source[from, to) down to `at` (at <= from); returns where the moved bytes end. */
+function moveDown(source: Buffer, at: number, from: number, to: number): number {
+  const bytes = to - from;
+  if (at !== from && bytes > 0) {
+    if (bytes < TINY_MOVE_BYTES) for (let i = 0; i < bytes; i++) source[at + i] = source[from + i]!;
+    else source.copyWithin(at, from, to);
+  }
+  return at + bytes;
+}
+
+/** A big-endian 32-bit word, by hand: writeInt32BE's argument checks showed in profiles. */
+function putInt32(target: Buffer, at: number, value: number): void {
+  target[at] = value >>> 24;
+  target[at + 1] = value >>> 16;
+  target[at + 2] = value >>> 8;
+  target[at + 3] = value;
+}
+
+/**
+ * The rows from `offset` on, for when one no longer fits in place: the output so far,
+ * source[0, out), and the kept bytes source[keptFrom, offset) go first, then the rest is
+ * masked into a RunWriter, which copies the (half rewritten) source into scratch memory once.
+ */
+function maskRestIntoScratch(
+  source: Buffer,
+  view: DataView<ArrayBufferLike>,
+  masks: ByteMaskColumns,
+  general: RunFrameRewriter,
+  maskedColumns: Set<string>,
+  located: number,
+  out: number,
+  keptFrom: number,
+  start: number,
+): Buffer {
+  const columns = masks.columns;
+  const run = new RunRewrite(source);
+  if (keptFrom > 0) {
+    run.writerAt(out);
+    run.keepFrom(keptFrom);
+  }
+  let offset = start;
+  while (offset < source.length) {
+    const frameEnd = offset + 1 + lengthAt(source, offset + 1);
+    const payloadStart = offset + 5;
+    const verdict = cutRow(source, view, payloadStart, frameEnd, masks, located, maskedColumns);
+    if (verdict === ROW_NEEDS_GENERAL) {
       run.replaceIfDecided(general, offset, frameEnd);
-    } else if (changed) {
+    } else if (verdict === ROW_MASKED) {
       // The bytes since the last mask (the end of the row before, this row's header and its
       // values up to the first masked one) are one range of the source: one copy.
       const writer = run.writerAt(offset);
-      writer.beginFrameOfLength(source, offset, frameEnd - offset - 1 + growth);
+      writer.beginFrameOfLength(source, offset, frameEnd - offset - 1 + rowGrowth);
       let copyFrom = payloadStart;
       for (let k = 0; k < columns.length; k++) {
         const cut = cuts[k]!;
         if (cut === NULL_VALUE) continue;
         const column = columns[k]!;
         const valueStart = starts[column]!;
-        const valueEnd = valueStart + lengths[column]!;
         writer.copy(source, copyFrom, valueStart - 4);
         if (cut === MASK_TO_NULL) {
           writer.int32(-1);
-          copyFrom = valueEnd;
+          copyFrom = valueStart + lengths[column]!;
         } else {
           writer.int32ThenBytes(maskLengths[k]!, source, valueStart, heads[k]!, masks.literals[k]!);
           copyFrom = tails[k]!;

@@ -122,9 +122,11 @@ export class ResultMasker {
   }
 
   /**
-   * A run of DataRows (`source`, frames back to back) masked in one pass into one buffer;
-   * returns `source` itself when no value changed. The masked bytes may be a view into scratch
-   * memory the next masked run reuses (see RunWriter.finish): copy them before masking another.
+   * A run of DataRows (`source`, frames back to back) masked in one pass; returns `source`
+   * itself when no value changed. Column masks are written over `source` where they fit (see
+   * maskRunFromBytes), so once this is called only the bytes it returns may be read. Those are
+   * then either a view of `source`'s memory starting where it starts, or a view into scratch
+   * memory the next masked run reuses (see RunWriter.finish): copy the latter before masking another.
    */
   rewriteDataRun(source: Buffer, plan: RowPlan, tally: MaskingTally, computed: ComputedColumnRule | null = null): Buffer {
     if (!plan.active) return source;

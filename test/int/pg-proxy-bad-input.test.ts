@@ -1,11 +1,15 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { serialize } from 'pg-protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageBuilder } from '../../broker/pg/protocol/message-builder.ts';
+import { decodeNoticeFields } from '../../broker/pg/protocol/backend-decoders.ts';
 import { startPostgresCluster, type PostgresCluster } from '../support/postgres-cluster.ts';
 import { runGatehouse, startGatehouseProxy, type RunningProxy } from '../support/gatehouse-proxy.ts';
 import { credentialsOf, RawPgConnection, ServerError } from '../support/raw-pg-client.ts';
-import { FakeQuery, startFakeUpstream, type FakeUpstream } from '../support/fake-pg-upstream.ts';
+import { FAKE_RUN_EMAILS, FakeQuery, startFakeUpstream, type FakeUpstream } from '../support/fake-pg-upstream.ts';
 import { createTlsFixture, type TlsFixture } from '../support/tls-fixtures.ts';
 
 /**
@@ -21,6 +25,9 @@ let admin: pg.Client;
 let fake: FakeUpstream;
 let proxy: RunningProxy;
 let fakeProxy: RunningProxy;
+/** In front of the fake server with a policy whose detectors scan every value. */
+let maskingFakeProxy: RunningProxy;
+let workDir: string;
 let capProxy: RunningProxy;
 let limitProxy: RunningProxy;
 let tlsProxy: RunningProxy;
@@ -37,12 +44,17 @@ beforeAll(async () => {
   admin = new pg.Client(cluster.url({ user: 'super', sslmode: 'disable' }));
   await admin.connect();
   const upstream = cluster.url({ sslmode: 'require' });
-  [proxy, fakeProxy, capProxy, limitProxy, tlsProxy] = await Promise.all([
+  const fakeUpstream = `postgres://fake@127.0.0.1:${fake.port}/fake?sslmode=disable&require_auth=none`;
+  workDir = await mkdtemp(join(tmpdir(), 'gh-bad-input-'));
+  const scanningPolicy = join(workDir, 'scan-all.yaml');
+  await writeFile(scanningPolicy, 'version: 1\nconnection: fake\ndefault: allow\nmasking:\n  detectors: [email]\n  scan: all\n');
+  [proxy, fakeProxy, capProxy, limitProxy, tlsProxy, maskingFakeProxy] = await Promise.all([
     startGatehouseProxy(['--upstream', upstream, '--allow-all', '--max-message-bytes', String(MAX_MESSAGE_BYTES)]),
-    startGatehouseProxy(['--upstream', `postgres://fake@127.0.0.1:${fake.port}/fake?sslmode=disable&require_auth=none`, '--allow-all']),
+    startGatehouseProxy(['--upstream', fakeUpstream, '--allow-all']),
     startGatehouseProxy(['--upstream', upstream, '--allow-all', '--max-connections', '2']),
     startGatehouseProxy(['--upstream', upstream, '--allow-all']),
     startGatehouseProxy(['--upstream', upstream, '--allow-all', '--tls-cert', clientTls.serverCertFile, '--tls-key', clientTls.serverKeyFile]),
+    startGatehouseProxy(['--upstream', fakeUpstream, '--policy', scanningPolicy, '--audit-spool', join(workDir, 'spool')]),
   ]);
   bystander = await login(proxy, 'bad-input bystander');
   await bystander.query('begin; create temp table kept (v int); insert into kept values (1)');
@@ -50,7 +62,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   bystander?.destroy();
-  await Promise.all([proxy, fakeProxy, capProxy, limitProxy, tlsProxy].map((p) => p?.stop()));
+  await Promise.all([proxy, fakeProxy, capProxy, limitProxy, tlsProxy, maskingFakeProxy].map((p) => p?.stop()));
+  if (workDir !== undefined) await rm(workDir, { recursive: true, force: true });
   await admin?.end().catch(() => undefined);
   await fake?.close();
   await cluster?.stop();
@@ -222,6 +235,32 @@ describe('an upstream that misbehaves', () => {
     expect(fake.openConnections).toBe(1);
     conn.write(serialize.query(FakeQuery.badFrame));
     expect(await expectFatal(conn, '08P01', /upstream server sent malformed data: invalid message length 2/)).toEqual([]);
+    await fake.waitForNoConnections(2_000);
+  });
+
+  it('a malformed row among masked rows: FATAL naming it, and no value of the run leaves unmasked', async () => {
+    const conn = await login(maskingFakeProxy);
+    conn.write(serialize.query(FakeQuery.badRowInRun));
+    const received: Buffer[] = [];
+    const types: string[] = [];
+    for (;;) {
+      const m = await conn.next();
+      if (m.type === 'E') {
+        const fields = decodeNoticeFields(m.payload);
+        expect({ severity: fields.get('S'), code: fields.get('C') }).toEqual({ severity: 'FATAL', code: '08P01' });
+        expect(fields.get('M')).toMatch(/upstream server sent malformed data: DataRow: /);
+        break;
+      }
+      received.push(m.payload);
+      types.push(m.type);
+    }
+    await conn.expectClosed();
+    // The rows come in one write, so the proxy takes them as one run: a run half rewritten in
+    // place is neither sent nor read again row by row.
+    expect(types).toEqual(['T']);
+    const text = Buffer.concat(received).toString('latin1');
+    for (const email of FAKE_RUN_EMAILS) expect(text).not.toContain(email);
+    expect(internalErrors(maskingFakeProxy)).toEqual([]);
     await fake.waitForNoConnections(2_000);
   });
 

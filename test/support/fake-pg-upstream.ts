@@ -11,10 +11,15 @@ import { BackendCode, FrontendCode, StartupCode } from '../../broker/pg/protocol
  *   'select 1'  → one row with the value 1, as a real server would
  *   'half-row'  → RowDescription and half a DataRow, then the connection is cut
  *   'bad-frame' → a message whose length word is 2, and the connection is left open
+ *   "select 'bad row in run'" → a text column, three rows holding e-mail addresses and one
+ *                whose value lengths do not add up, sent in one write (one run of rows)
  * Anything else is answered with a syntax error.
  */
 
-export const FakeQuery = { selectOne: 'select 1', halfRow: 'half-row', badFrame: 'bad-frame' } as const;
+export const FakeQuery = { selectOne: 'select 1', halfRow: 'half-row', badFrame: 'bad-frame', badRowInRun: "select 'bad row in run'" } as const;
+
+/** The e-mail addresses of the badRowInRun answer, which a masking proxy must never pass on. */
+export const FAKE_RUN_EMAILS = ['first.person@example.com', 'second.person@example.com', 'third.person@example.com'] as const;
 
 export interface FakeUpstream {
   port: number;
@@ -25,14 +30,14 @@ export interface FakeUpstream {
   close(): Promise<void>;
 }
 
-function rowDescription(column: string): Buffer {
+function rowDescription(column: string, type: 'int4' | 'text' = 'int4'): Buffer {
   return new MessageBuilder()
     .int16(1)
     .cstring(column)
     .int32(0) // table OID: a computed column
     .int16(0)
-    .int32(23) // int4
-    .int16(4)
+    .int32(type === 'int4' ? 23 : 25)
+    .int16(type === 'int4' ? 4 : -1)
     .int32(-1)
     .int16(0)
     .build(BackendCode.RowDescription);
@@ -48,6 +53,20 @@ function answer(socket: net.Socket, sql: string): void {
     case FakeQuery.halfRow: {
       const row = backend.dataRow([Buffer.from('a value the client must never see half of')]);
       socket.write(Buffer.concat([rowDescription('v'), row.subarray(0, Math.floor(row.length / 2))]), () => socket.destroy());
+      return;
+    }
+    case FakeQuery.badRowInRun: {
+      const lying = backend.dataRow([Buffer.from(FAKE_RUN_EMAILS[0])]);
+      lying.writeInt32BE(400, 7); // the value claims more bytes than the row has
+      socket.write(
+        Buffer.concat([
+          rowDescription('v', 'text'),
+          ...FAKE_RUN_EMAILS.map((email) => backend.dataRow([Buffer.from(email)])),
+          lying,
+          backend.commandComplete('SELECT 4'),
+          backend.readyForQuery('I'),
+        ]),
+      );
       return;
     }
     case FakeQuery.badFrame:

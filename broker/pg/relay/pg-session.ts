@@ -312,7 +312,10 @@ export class PgSession implements SessionView {
     for (let i = start; i < items.length; i++) {
       const item = items[i]!;
       if (isFrameRun(item)) {
-        if (this.passRun(item)) continue;
+        if (this.passRun(item)) {
+          if (this.closed) return;
+          continue;
+        }
         // The policy looks at these rows one by one (concat: a run can hold thousands of rows,
         // too many to spread as arguments).
         items = items.slice(0, i).concat(framesOfRun(item), items.slice(i + 1));
@@ -351,7 +354,8 @@ export class PgSession implements SessionView {
 
   /**
    * Forwards (or drops) a whole run when the policy can take it as one (unchanged, or masked
-   * in one pass); returns false when each row must go through the rewrite point.
+   * in one pass); returns false when each row must go through the rewrite point. A rewrite
+   * that fails ends the session (returning true).
    */
   private passRun(run: FrameRun): boolean {
     const ctx = this.tracker.streamContext(run.type);
@@ -359,16 +363,18 @@ export class PgSession implements SessionView {
     if (ctx.forward === 'client' && this.policy.rewrite !== undefined) {
       try {
         out = this.policy.rewriteRun?.(run, ctx) ?? null;
-      } catch {
-        // The row-by-row path decides (and fails closed) with the error in context.
-        out = null;
+      } catch (e) {
+        // The run may be half rewritten in place: none of it can be sent, nor read row by row.
+        this.fatalFromError(e, e instanceof ProtocolError ? 'upstream' : 'policy');
+        return true;
       }
       if (out === null) return false;
     }
     this.tracker.countRun(run.type, run.count);
-    // A rewritten run may live in the policy's scratch memory, reused by its next rewrite.
     if (ctx.forward === 'client') {
-      if (out === run.raw) this.toClient.add(out);
+      // Rewritten in place, the run is the received chunk's memory, which nothing reuses; any
+      // other rewrite may live in the policy's scratch memory, reused by its next rewrite.
+      if (out === run.raw || (out.buffer === run.raw.buffer && out.byteOffset === run.raw.byteOffset)) this.toClient.add(out);
       else this.toClient.addCopy(out);
     }
     return true;

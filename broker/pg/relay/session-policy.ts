@@ -46,9 +46,12 @@ export interface SessionPolicy {
   /**
    * Offered a run of DataRow or CopyData frames before rewrite sees any of them: returns the
    * bytes to send for the whole run (`run.raw` itself when it passes unchanged), having
-   * accounted for its rows, or null to get each frame through rewrite instead. Rewritten bytes
-   * may be a view into memory the policy reuses on its next call: the session copies them
-   * before it calls again. Without this hook, a policy with rewrite sees every frame.
+   * accounted for its rows, or null to get each frame through rewrite instead. A policy may
+   * rewrite `run.raw` in place: the bytes it returns then start where `run.raw` starts, in the
+   * same memory. Other rewritten bytes may be a view into memory the policy reuses on its next
+   * call: the session copies them before it calls again. Once it has returned null the run must
+   * be untouched; if it throws, `run.raw` may be half rewritten, and the session ends rather
+   * than read it again. Without this hook, a policy with rewrite sees every frame.
    */
   rewriteRun?(run: FrameRun, context: FrameContext): Buffer | null;
   completed?(expectation: Expectation, session: SessionView): void;

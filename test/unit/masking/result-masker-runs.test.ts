@@ -134,6 +134,49 @@ describe('ResultMasker runs', () => {
     );
   });
 
+  describe('column masks written over the run', () => {
+    const emailOnly: RowPlan = { ...plan, actions: [{ kind: 'pass' }, { kind: 'mask', style: 'partial', label: 'public.people.email' }, { kind: 'pass' }, { kind: 'pass' }] };
+
+    function decodedRows(out: Buffer): (string | null)[][] {
+      const decoded: (string | null)[][] = [];
+      for (let offset = 0; offset < out.length; ) {
+        const end = offset + 1 + out.readUInt32BE(offset + 1);
+        decoded.push(decodeDataRow(out.subarray(offset + 5, end)).map((v) => (v === null ? null : v.toString('utf8'))));
+        offset = end;
+      }
+      return decoded;
+    }
+
+    it('masks in place when every mask fits where its value was: the result is the run itself, shortened', () => {
+      const run = Buffer.concat([dataRow('1', 'jane.doe@example.com', 'a', 'b'), dataRow('2', null, 'c', 'd'), dataRow('3', 'bob.smith@example.org', 'e', 'f')]);
+      const out = masker.rewriteDataRun(run, emailOnly, newTally());
+      expect(out.buffer).toBe(run.buffer);
+      expect(out.byteOffset).toBe(run.byteOffset);
+      expect(out.length).toBeLessThan(run.length);
+      expect(decodedRows(out)).toEqual([
+        ['1', 'j***@example.com', 'a', 'b'],
+        ['2', null, 'c', 'd'],
+        ['3', 'b***@example.org', 'e', 'f'],
+      ]);
+    });
+
+    it('goes on in scratch memory from the first mask longer than the room made so far, after the rows masked in place', () => {
+      // "abcd@x.io" gives a mask as long as itself, so "a@x.io", whose mask is longer, finds no room.
+      const values = ['abcd@x.io', 'a@x.io', 'somebody@example.com', 'ab@x.io', 'not an e-mail', 'c@d.ee'];
+      const run = Buffer.concat(values.map((v, i) => dataRow(String(i), v, 'n', 'o')));
+      const out = masker.rewriteDataRun(run, emailOnly, newTally());
+      expect(out.buffer).not.toBe(run.buffer);
+      expect(decodedRows(out)).toEqual(values.map((v, i) => [String(i), applyMaskStyle(v, 'partial', Buffer.from('key')), 'n', 'o']));
+    });
+
+    it('masks in place up to a row the bytes cannot mask, then rewrites the rest in scratch memory', () => {
+      const values = ['first.one@example.com', 'second.one@example.com', 'not an e-mail', 'third.one@example.com'];
+      const run = Buffer.concat(values.map((v, i) => dataRow(String(i), v, 'n', 'o')));
+      const out = masker.rewriteDataRun(run, emailOnly, newTally());
+      expect(decodedRows(out)).toEqual(values.map((v, i) => [String(i), applyMaskStyle(v, 'partial', Buffer.from('key')), 'n', 'o']));
+    });
+  });
+
   it('refuses a DataRow whose value lengths do not add up, on the byte path as on the string path', () => {
     const emailOnly: RowPlan = { ...plan, actions: [{ kind: 'pass' }, { kind: 'mask', style: 'partial', label: 'public.people.email' }, { kind: 'pass' }, { kind: 'pass' }] };
     const good = dataRow('1', 'jane@example.com', 'x', 'y');
