@@ -8,9 +8,9 @@
  *
  * Rows shaped like bench:pg's 1M-row table (id, email, full_name, amount, created_at, note,
  * ~100 bytes of text each) are cut into runs of 600 DataRows, about one received chunk, and
- * rewritten by the product's ResultMasker.rewriteDataRun, as the proxy does. Each SELECT case
- * first copies its run into place, since masking writes over the run (the floor includes that
- * copy). Cases:
+ * rewritten by the product's ResultMasker.rewriteDataRun, as the proxy does. Each case first
+ * copies its run into place, since masking writes over the run (the floor includes that copy).
+ * Cases:
  *   - no masked column: the run is forwarded as it is (the floor);
  *   - email `partial` and `redact`: column masks written from the row's bytes (byte-mask-run.ts);
  *   - email `hash`: a style that decodes the value and masks the string;
@@ -80,7 +80,7 @@ function plan(emailStyle: MaskStyle | null, others: 'pass' | 'scan'): RowPlan {
 const rowRun = dataRowRun();
 const copyRun = copyDataRun();
 
-/** Where each SELECT case gets its run afresh: masking writes over the run it is given, as it does over a received chunk. */
+/** Where each case gets its run afresh: masking writes over the run it is given, as it does over a received chunk. */
 const receivedRun = Buffer.allocUnsafe(rowRun.length);
 
 function selectCase(name: string, masker: ResultMasker, rowPlan: RowPlan): Case {
@@ -93,8 +93,16 @@ function selectCase(name: string, masker: ResultMasker, rowPlan: RowPlan): Case 
   };
 }
 
+const receivedCopyRun = Buffer.allocUnsafe(copyRun.length);
+
 function copyCase(name: string, rowPlan: RowPlan): Case {
-  return { name, rewrite: () => new CopyMasker(rowPlan, defaultCopyFormat('text'), null, Buffer.from('bench-masking-key'), newTally()).rewriteRun(copyRun) };
+  return {
+    name,
+    rewrite: () => {
+      copyRun.copy(receivedCopyRun);
+      return new CopyMasker(rowPlan, defaultCopyFormat('text'), null, Buffer.from('bench-masking-key'), newTally()).rewriteRun(receivedCopyRun);
+    },
+  };
 }
 
 const allCases: Case[] = [

@@ -4,6 +4,7 @@ import { RunRewrite, type RunFrameRewriter } from '../pg/protocol/run-writer.ts'
 import { byteMaskCut, maskHeadLength, maskLiteral, maskTailStart } from './byte-masks.ts';
 import type { RowPlan } from './row-plan.ts';
 import { viewOf } from '../text/byte-view.ts';
+import { moveDown, putBytes, putInt32 } from './in-place-writes.ts';
 
 type ByteMaskStyle = 'redact' | 'partial' | 'null';
 
@@ -58,9 +59,6 @@ const ROW_NEEDS_GENERAL = 2;
 /** For a masked row: what its masks add to the frame's length word, and the most they add up to before any later mask takes bytes back. */
 let rowGrowth = 0;
 let rowPeakGrowth = 0;
-
-/** Moves below this many bytes are made by hand: copyWithin costs ~20 ns a call. */
-const TINY_MOVE_BYTES = 8;
 
 /**
  * Masks a run of DataRows (frames back to back) for a plan byteMaskColumnsOf accepted, in one
@@ -189,32 +187,13 @@ function writeRowInPlace(source: Buffer, out: number, keptFrom: number, frameSta
     } else {
       putInt32(source, o, maskLengths[k]!);
       o = moveDown(source, o + 4, valueStart, valueStart + heads[k]!);
-      const literal = masks.literals[k]!;
-      for (let i = 0; i < literal.length; i++) source[o++] = literal[i]!;
+      o = putBytes(source, o, masks.literals[k]!);
       copyFrom = tails[k]!;
     }
   }
   putInt32(source, frameAt + 1, lengthWord);
   writtenUpTo = copyFrom;
   return o;
-}
-
-/** Moves source[from, to) down to `at` (at <= from); returns where the moved bytes end. */
-function moveDown(source: Buffer, at: number, from: number, to: number): number {
-  const bytes = to - from;
-  if (at !== from && bytes > 0) {
-    if (bytes < TINY_MOVE_BYTES) for (let i = 0; i < bytes; i++) source[at + i] = source[from + i]!;
-    else source.copyWithin(at, from, to);
-  }
-  return at + bytes;
-}
-
-/** A big-endian 32-bit word, by hand: writeInt32BE's argument checks showed in profiles. */
-function putInt32(target: Buffer, at: number, value: number): void {
-  target[at] = value >>> 24;
-  target[at + 1] = value >>> 16;
-  target[at + 2] = value >>> 8;
-  target[at + 3] = value;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { lengthAt } from '../pg/protocol/frame-reader.ts';
 import { RunRewrite, type RunFrameRewriter } from '../pg/protocol/run-writer.ts';
 import { viewOf } from '../text/byte-view.ts';
+import { moveDown, putBytes, putInt32 } from './in-place-writes.ts';
 import { byteMaskCut, maskHeadLength, maskLiteral, maskTailStart } from './byte-masks.ts';
 import type { CopyFormat } from './copy-masker.ts';
 import type { RowPlan } from './row-plan.ts';
@@ -156,19 +157,31 @@ function isNull(source: Buffer, start: number, end: number, nullBytes: Buffer): 
   return true;
 }
 
+/** What cutLine found in the line in hand. */
+const LINE_KEPT = 0;
+const LINE_MASKED = 1;
+const LINE_NEEDS_GENERAL = 2;
+/** For a masked line: what its masks add to the frame's length word, and the most they add up to before a later mask takes bytes back. */
+let lineGrowth = 0;
+let linePeakGrowth = 0;
+
 /**
  * Masks a run of CopyData lines (frames back to back) for a plan copyByteMasksOf accepted, in
  * one pass with nothing decoded, as byte-mask-run.ts does for DataRows: per line the fields are
- * split, each masked one is cut where its mask keeps bytes, and the line costs one copy up to
+ * split, each masked one is cut where its mask keeps bytes, and the line costs one move up to
  * each masked field plus the mask. A line the bytes cannot mask (an escaped or quoted value, a
  * `partial` value that is not an e-mail, a line that does not split into the planned columns)
  * goes down `general`, the string path. `header()` says whether this line is the CSV header,
  * which passes. The label of each masked column that masked a value is added to
- * `maskedColumns`. Returns `source` itself when nothing changed.
+ * `maskedColumns`.
+ *
+ * As for DataRows, the run is masked over its own bytes while the masks fit, and the rest goes
+ * into scratch memory from the first line that does not: `source` is overwritten, and once
+ * this is called (even if it throws) only the bytes it returns may be read. Returns `source`
+ * itself, untouched, when nothing changed.
  */
 export function maskCopyRunFromBytes(source: Buffer, masks: CopyByteMasks, general: RunFrameRewriter, header: () => boolean, maskedColumns: Set<string>): Buffer {
   const columns = masks.columns;
-  const styles = masks.styles;
   if (fieldStarts.length < masks.columnCount) {
     fieldStarts = new Int32Array(masks.columnCount);
     fieldEnds = new Int32Array(masks.columnCount);
@@ -179,75 +192,173 @@ export function maskCopyRunFromBytes(source: Buffer, masks: CopyByteMasks, gener
     heads = new Int32Array(columns.length);
     tails = new Int32Array(columns.length);
   }
-  const nullBytes = masks.nullBytes;
   if (seen.length < columns.length) seen = new Uint8Array(columns.length);
   else seen.fill(0);
-  const run = new RunRewrite(source);
+  // source[0, out) is masked output; source[keptFrom, offset) are kept bytes still to be moved down to `out`.
+  let out = 0;
+  let keptFrom = 0;
   let offset = 0;
   while (offset < source.length) {
     const frameEnd = offset + 1 + lengthAt(source, offset + 1);
-    const lineStart = offset + 5;
     if (header()) {
       offset = frameEnd;
       continue;
     }
-    let lineEnd = frameEnd;
-    if (lineEnd > lineStart && source[lineEnd - 1] === NEWLINE) {
-      lineEnd--;
-      if (lineEnd > lineStart && source[lineEnd - 1] === RETURN) lineEnd--;
+    const verdict = cutLine(source, offset + 5, frameEnd, masks);
+    if (verdict === LINE_MASKED) {
+      if (linePeakGrowth > keptFrom - out) break;
+      out = writeLineInPlace(source, out, keptFrom, offset, frameEnd - offset - 1 + lineGrowth, masks, maskedColumns);
+      keptFrom = writtenUpTo;
+    } else if (verdict === LINE_NEEDS_GENERAL) {
+      break;
     }
-    let needsGeneral = splitLine(source, lineStart, lineEnd, masks) !== masks.columnCount;
-    let changed = false;
-    let growth = 0;
-    for (let k = 0; k < columns.length && !needsGeneral; k++) {
-      const column = columns[k]!;
-      const start = fieldStarts[column]!;
-      const end = fieldEnds[column]!;
-      if (isNull(source, start, end, nullBytes)) {
-        cuts[k] = KEEP_NULL;
-        continue;
-      }
-      const style = styles[k]!;
-      if (style === 'null') {
-        cuts[k] = MASK_TO_NULL;
-        growth += nullBytes.length - (end - start);
-      } else {
-        // An escaped text value must be decoded first; a CSV value with an edge space would need quoting once masked.
-        const cut = fieldSpecial[column] === 1 || (masks.csv && (source[start] === SPACE || source[end - 1] === SPACE)) ? -1 : byteMaskCut(style, source, start, end);
-        if (cut < 0) {
-          needsGeneral = true;
-          break;
-        }
-        cuts[k] = cut;
-        heads[k] = maskHeadLength(style, source, start, end);
-        tails[k] = maskTailStart(style, end, cut);
-        growth += heads[k]! + maskLiteral(style).length + (end - tails[k]!) - (end - start);
-      }
-      changed = true;
+    offset = frameEnd;
+  }
+  if (offset < source.length) return maskRestIntoScratch(source, masks, general, header, maskedColumns, out, keptFrom, offset);
+  if (keptFrom === 0) return source;
+  return source.subarray(0, moveDown(source, out, keptFrom, source.length));
+}
+
+/**
+ * Splits the CopyData line with payload source[lineStart, frameEnd) and decides the masks of
+ * its masked fields into the per-column arrays: LINE_KEPT when every masked field is NULL,
+ * LINE_MASKED (with lineGrowth and linePeakGrowth), or LINE_NEEDS_GENERAL.
+ */
+function cutLine(source: Buffer, lineStart: number, frameEnd: number, masks: CopyByteMasks): number {
+  const columns = masks.columns;
+  const styles = masks.styles;
+  const nullBytes = masks.nullBytes;
+  let lineEnd = frameEnd;
+  if (lineEnd > lineStart && source[lineEnd - 1] === NEWLINE) {
+    lineEnd--;
+    if (lineEnd > lineStart && source[lineEnd - 1] === RETURN) lineEnd--;
+  }
+  if (splitLine(source, lineStart, lineEnd, masks) !== masks.columnCount) return LINE_NEEDS_GENERAL;
+  let verdict = LINE_KEPT;
+  let growth = 0;
+  let peak = 0;
+  for (let k = 0; k < columns.length; k++) {
+    const column = columns[k]!;
+    const start = fieldStarts[column]!;
+    const end = fieldEnds[column]!;
+    if (isNull(source, start, end, nullBytes)) {
+      cuts[k] = KEEP_NULL;
+      continue;
     }
-    if (needsGeneral) {
+    const style = styles[k]!;
+    if (style === 'null') {
+      cuts[k] = MASK_TO_NULL;
+      growth += nullBytes.length - (end - start);
+    } else {
+      // An escaped text value must be decoded first; a CSV value with an edge space would need quoting once masked.
+      const cut = fieldSpecial[column] === 1 || (masks.csv && (source[start] === SPACE || source[end - 1] === SPACE)) ? -1 : byteMaskCut(style, source, start, end);
+      if (cut < 0) return LINE_NEEDS_GENERAL;
+      cuts[k] = cut;
+      heads[k] = maskHeadLength(style, source, start, end);
+      tails[k] = maskTailStart(style, end, cut);
+      growth += heads[k]! + maskLiteral(style).length + (end - tails[k]!) - (end - start);
+    }
+    if (growth > peak) peak = growth;
+    verdict = LINE_MASKED;
+  }
+  lineGrowth = growth;
+  linePeakGrowth = peak;
+  return verdict;
+}
+
+/** Notes that masked column k masked a value in this run. */
+function noteMasked(k: number, masks: CopyByteMasks, maskedColumns: Set<string>): void {
+  if (seen[k] === 1) return;
+  seen[k] = 1;
+  maskedColumns.add(masks.labels[k]!);
+}
+
+/** Where the source bytes not yet written start, after writeLineInPlace. */
+let writtenUpTo = 0;
+
+/**
+ * Writes the line cutLine just masked over its own bytes: the kept bytes before it and its own
+ * bytes up to each masked field are moved down to `out` in one move (its length word travels
+ * with them and is then set), followed by the mask. Returns where the output ends;
+ * writtenUpTo is where the line's unwritten rest starts.
+ */
+function writeLineInPlace(source: Buffer, out: number, keptFrom: number, frameStart: number, lengthWord: number, masks: CopyByteMasks, maskedColumns: Set<string>): number {
+  const columns = masks.columns;
+  const frameAt = frameStart - (keptFrom - out);
+  let o = out;
+  let copyFrom = keptFrom;
+  for (let k = 0; k < columns.length; k++) {
+    const cut = cuts[k]!;
+    if (cut === KEEP_NULL) continue;
+    const column = columns[k]!;
+    const start = fieldStarts[column]!;
+    o = moveDown(source, o, copyFrom, start);
+    noteMasked(k, masks, maskedColumns);
+    if (cut === MASK_TO_NULL) {
+      o = putBytes(source, o, masks.nullBytes);
+      copyFrom = fieldEnds[column]!;
+    } else {
+      o = moveDown(source, o, start, start + heads[k]!);
+      o = putBytes(source, o, maskLiteral(masks.styles[k]!));
+      copyFrom = tails[k]!;
+    }
+  }
+  putInt32(source, frameAt + 1, lengthWord);
+  writtenUpTo = copyFrom;
+  return o;
+}
+
+/**
+ * The lines from `start` on, for when one no longer fits in place: the output so far,
+ * source[0, out), and the kept bytes source[keptFrom, start) go first, then the rest is masked
+ * into a RunWriter, which copies the (half rewritten) source into scratch memory once.
+ */
+function maskRestIntoScratch(
+  source: Buffer,
+  masks: CopyByteMasks,
+  general: RunFrameRewriter,
+  header: () => boolean,
+  maskedColumns: Set<string>,
+  out: number,
+  keptFrom: number,
+  start: number,
+): Buffer {
+  const columns = masks.columns;
+  const run = new RunRewrite(source);
+  if (keptFrom > 0) {
+    run.writerAt(out);
+    run.keepFrom(keptFrom);
+  }
+  let offset = start;
+  while (offset < source.length) {
+    const frameEnd = offset + 1 + lengthAt(source, offset + 1);
+    const lineStart = offset + 5;
+    // The line in hand at `start` has been asked already; asking again is harmless (only the header line says yes).
+    if (header()) {
+      offset = frameEnd;
+      continue;
+    }
+    const verdict = cutLine(source, lineStart, frameEnd, masks);
+    if (verdict === LINE_NEEDS_GENERAL) {
       run.replaceIfDecided(general, offset, frameEnd);
-    } else if (changed) {
+    } else if (verdict === LINE_MASKED) {
       // As for DataRows: the bytes since the last mask are one range of the source, one copy.
       const writer = run.writerAt(offset);
-      writer.beginFrameOfLength(source, offset, frameEnd - offset - 1 + growth);
+      writer.beginFrameOfLength(source, offset, frameEnd - offset - 1 + lineGrowth);
       let copyFrom = lineStart;
       for (let k = 0; k < columns.length; k++) {
         const cut = cuts[k]!;
         if (cut === KEEP_NULL) continue;
         const column = columns[k]!;
-        const start = fieldStarts[column]!;
-        writer.copy(source, copyFrom, start);
-        if (seen[k] === 0) {
-          seen[k] = 1;
-          maskedColumns.add(masks.labels[k]!);
-        }
+        const fieldStart = fieldStarts[column]!;
+        writer.copy(source, copyFrom, fieldStart);
+        noteMasked(k, masks, maskedColumns);
         if (cut === MASK_TO_NULL) {
-          writer.copySmall(nullBytes, 0, nullBytes.length);
+          writer.copySmall(masks.nullBytes, 0, masks.nullBytes.length);
           copyFrom = fieldEnds[column]!;
         } else {
-          const literal = maskLiteral(styles[k]!);
-          writer.copySmall(source, start, start + heads[k]!);
+          const literal = maskLiteral(masks.styles[k]!);
+          writer.copySmall(source, fieldStart, fieldStart + heads[k]!);
           writer.copySmall(literal, 0, literal.length);
           copyFrom = tails[k]!;
         }

@@ -171,8 +171,10 @@ export class CopyMasker {
   }
 
   /**
-   * A run of CopyData frames (`source`, back to back) masked in one pass into one buffer;
-   * returns `source` itself when no line changed.
+   * A run of CopyData frames (`source`, back to back) masked in one pass; returns `source`
+   * itself when no line changed. Column masks are written over `source` where they fit (see
+   * maskCopyRunFromBytes), so once this is called only the bytes it returns may be read: a
+   * view of `source`'s memory starting where it starts, or of scratch memory the next run reuses.
    */
   rewriteRun(source: Buffer): Buffer {
     if (!this.plan.active) return source;

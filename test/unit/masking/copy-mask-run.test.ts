@@ -79,8 +79,23 @@ describe('COPY lines masked from their bytes', () => {
     const plan = planOf([{ kind: 'pass' }, { kind: 'mask', style: 'partial', label: 'public.people.email' }, { kind: 'pass' }]);
     const lines = Array.from({ length: 500 }, (_, i) => Buffer.from(`${i}\tuser${i}@example.com\tnote ${'n'.repeat(i % 37)}\n`));
     const tally = newTally();
-    const out = new CopyMasker(plan, defaultCopyFormat('text'), null, Buffer.from('k'), tally).rewriteRun(Buffer.concat(lines.map(frame)));
+    const run = Buffer.concat(lines.map(frame));
+    const out = new CopyMasker(plan, defaultCopyFormat('text'), null, Buffer.from('k'), tally).rewriteRun(run);
     expect(out.toString('hex')).toBe(Buffer.concat(lines.map((_, i) => frame(Buffer.from(`${i}\tu***@example.com\tnote ${'n'.repeat(i % 37)}\n`)))).toString('hex'));
     expect([...tally.maskedColumns]).toEqual(['public.people.email']);
+    // Every mask is shorter than its e-mail: the run was masked over its own bytes.
+    expect(out.buffer).toBe(run.buffer);
+    expect(out.byteOffset).toBe(run.byteOffset);
+  });
+
+  it('goes on in scratch memory from the first mask longer than the room made so far, or a line that must be decoded', () => {
+    const plan = planOf([{ kind: 'pass' }, { kind: 'mask', style: 'partial', label: 'e' }, { kind: 'mask', style: 'null', label: 'n' }]);
+    // "abcd@x.io" leaves no room; "a@x.io" needs three more bytes; "x\\y" holds an escape.
+    const fields = ['abcd@x.io', 'a@x.io', 'somebody@example.com', 'x\\y@example.com', 'c@d.ee', '\\N'];
+    const lines = fields.map((f, i) => Buffer.from(`${i}\t${f}\t${i % 2 === 0 ? 'gone' : ''}\n`));
+    const run = Buffer.concat(lines.map(frame));
+    const out = new CopyMasker(plan, defaultCopyFormat('text'), null, Buffer.from('k'), newTally()).rewriteRun(run);
+    expect(out.buffer).not.toBe(run.buffer);
+    expect(out.toString('hex')).toBe(lineByLine(plan, defaultCopyFormat('text'), lines).toString('hex'));
   });
 });
