@@ -5,8 +5,13 @@ import type { Workload } from './workloads.ts';
 /** The figures of one configuration on one workload, over all rounds. */
 export interface WorkloadResult {
   unit: Workload['unit'];
-  /** One per round that succeeded, in round order. */
+  /** One per run that succeeded, in the order they ran. */
   samples: number[];
+  /**
+   * For each sample, the cycle it ran in: one cycle runs every configuration once, back to
+   * back, so samples of one cycle saw the same moment of this shared machine.
+   */
+  cycles: number[];
   /** One per round that failed. */
   errors: string[];
   /** Set when the workload cannot run on this configuration at all. */
@@ -14,7 +19,7 @@ export interface WorkloadResult {
   /** For streams: bytes psql printed through this configuration (measured once, untimed). */
   outputBytes?: number;
   median?: number;
-  /** median / direct's median. */
+  /** The median over cycles of this configuration's sample / direct's sample of the same cycle. */
   ratioToDirect?: number;
   /** pgbench through a proxy: the proxy's CPU time per transaction, µs, one per round. */
   proxyCpuMicrosPerTransaction?: number[];
@@ -32,10 +37,14 @@ export interface ConfigurationResult {
 }
 
 export function emptyWorkloadResult(workload: Workload): WorkloadResult {
-  return { unit: workload.unit, samples: [], errors: [] };
+  return { unit: workload.unit, samples: [], cycles: [], errors: [] };
 }
 
-/** Fills in medians, then ratios against the direct connection's median. */
+/**
+ * Fills in medians, then ratios to the direct connection. A ratio pairs each sample with
+ * direct's sample of the same cycle and takes the median of those ratios: the machine's speed
+ * drifts over minutes, and a ratio of two medians taken at different moments carries the drift.
+ */
 export function summarise(results: ConfigurationResult[]): void {
   for (const config of results) {
     for (const result of Object.values(config.workloads)) {
@@ -46,8 +55,22 @@ export function summarise(results: ConfigurationResult[]): void {
   const direct = results.find((r) => r.name === 'direct');
   for (const config of results) {
     for (const [id, result] of Object.entries(config.workloads)) {
-      const base = direct?.workloads[id]?.median;
-      if (result.median !== undefined && base !== undefined && base > 0) result.ratioToDirect = result.median / base;
+      const base = direct?.workloads[id];
+      if (base === undefined) continue;
+      const ratio = pairedRatio(result, base);
+      if (ratio !== undefined) result.ratioToDirect = ratio;
     }
   }
+}
+
+/** The median of sample / direct sample over the cycles both have a sample in. */
+export function pairedRatio(result: Pick<WorkloadResult, 'samples' | 'cycles'>, direct: Pick<WorkloadResult, 'samples' | 'cycles'>): number | undefined {
+  const directByCycle = new Map<number, number>();
+  direct.samples.forEach((value, i) => directByCycle.set(direct.cycles[i]!, value));
+  const ratios: number[] = [];
+  result.samples.forEach((value, i) => {
+    const base = directByCycle.get(result.cycles[i]!);
+    if (base !== undefined && base > 0) ratios.push(value / base);
+  });
+  return median(ratios);
 }

@@ -73,7 +73,7 @@ export function renderReport(opts: {
   }
 
   const notes: string[] = [
-    `median of ${opts.rounds} round(s) (streams: of 3 back-to-back samples a round), alternating configurations per run; pgbench -j 2 -T ${opts.seconds}; (×direct) = ratio to the direct connection`,
+    `median of ${opts.rounds} round(s) (streams: 3 cycles a round); a cycle runs every configuration once, back to back; pgbench -j 2 -T ${opts.seconds}; (×direct) = median over cycles of the sample / direct's sample of the same cycle`,
     'pgbench target: Gatehouse ratio ≥ PgBouncer ratio of this run (earlier on this machine PgBouncer reached ' +
       Object.entries(EARLIER_PGBOUNCER_RATIOS)
         .map(([id, ratio]) => `${workloads.find((w) => w.id === id)?.title ?? id} ${ratio.toFixed(2)}`)

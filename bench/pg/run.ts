@@ -28,8 +28,11 @@
  * which prices fsync-before-forward against group commit. Every path has exactly one TLS
  * leg, the one to the server; clients reach the local proxies over plain loopback TCP.
  *
- * Read: each cell is the median over the rounds (for streams, over three back-to-back samples
- * per round), with the ratio to direct in parentheses.
+ * Runs go in cycles: one cycle runs one workload through every configuration, back to back
+ * (a round is one cycle per pgbench workload and three per stream). Read: each cell is the
+ * median of the configuration's samples, with the ratio to direct in parentheses — the median
+ * over cycles of its sample divided by direct's sample of the same cycle, which cancels the
+ * machine's drift between cycles.
  * Below the figures, the "target (Gatehouse)" row gives the threshold and one row per
  * Gatehouse configuration says met/MISSED. Targets never make the bench fail. The same
  * figures (with every round's sample) are written to bench/results/pg-latest.json.
@@ -96,7 +99,7 @@ async function measure(workload: Workload, url: string, result: ConfigurationRes
 }
 
 const WARM_UP_SECONDS = 3;
-/** Stream samples per configuration and round. */
+/** Stream cycles per round: each runs every configuration once. */
 const STREAM_REPEATS = 3;
 
 /** Untimed short pgbench runs, directly, so the first configuration measured does not pay for cold caches. */
@@ -125,47 +128,59 @@ async function countOutputs(configs: readonly Configuration[], results: Map<Conf
 }
 
 async function runRounds(cluster: PostgresCluster, configs: readonly Configuration[], results: Map<Configuration, ConfigurationResult>, options: BenchOptions): Promise<void> {
+  let cycle = 0;
   for (let round = 1; round <= options.rounds; round++) {
     for (const workload of WORKLOADS) {
-      for (const config of configs) {
-        const result = results.get(config)!.workloads[workload.id]!;
-        if (config.url === undefined || result.notApplicable !== undefined) continue;
-        if (workload.kind === 'stream' && result.outputBytes === undefined) continue;
-        const exited = config.exitNote();
-        if (exited !== null) {
-          results.get(config)!.exited = exited;
-          result.errors.push(`not run: ${config.name} had exited`);
-          continue;
-        }
-        try {
-          if (workload.kind === 'pgbench' && workload.resetsTpcbTables) await resetTpcbTables(cluster);
-          const cpuBefore = workload.kind === 'pgbench' && config.pid !== undefined ? await processCpuMicros(config.pid) : null;
-          // A stream lasts about a second, short enough for one noisy moment to decide it: each
-          // turn takes several back to back, and the median runs over all of them.
-          const repeats = workload.kind === 'stream' ? STREAM_REPEATS : 1;
-          let value = 0;
-          for (let repeat = 0; repeat < repeats; repeat++) {
-            value = await measure(workload, config.url, results.get(config)!, options.seconds);
-            result.samples.push(value);
-          }
-          if (cpuBefore !== null) {
-            const transactions = value * options.seconds;
-            (result.proxyCpuMicrosPerTransaction ??= []).push(((await processCpuMicros(config.pid!)) - cpuBefore) / transactions);
-          }
-          progress(`round ${round}/${options.rounds} ${workload.title} ${config.name}: ${value.toFixed(1)} ${workload.unit}`);
-        } catch (error) {
-          result.errors.push(errorText(error));
-          progress(`round ${round}/${options.rounds} ${workload.title} ${config.name}: error — ${errorText(error).split('\n')[0]}`);
-          const died = config.exitNote();
-          if (died !== null) {
-            results.get(config)!.exited = died;
-            progress(died);
-          }
-        }
-        await recordPeakRss(configs, results);
+      // A stream lasts about a second, short enough for one noisy moment to decide it: each
+      // round runs several cycles of them, and the ratios run over all of them.
+      const cycles = workload.kind === 'stream' ? STREAM_REPEATS : 1;
+      for (let repeat = 0; repeat < cycles; repeat++, cycle++) {
+        for (const config of configs) await runOne(cluster, configs, config, workload, results, options, { round, cycle });
       }
     }
   }
+}
+
+/** One sample of one workload through one configuration, recorded under its cycle. */
+async function runOne(
+  cluster: PostgresCluster,
+  configs: readonly Configuration[],
+  config: Configuration,
+  workload: Workload,
+  results: Map<Configuration, ConfigurationResult>,
+  options: BenchOptions,
+  at: { round: number; cycle: number },
+): Promise<void> {
+  const result = results.get(config)!.workloads[workload.id]!;
+  if (config.url === undefined || result.notApplicable !== undefined) return;
+  if (workload.kind === 'stream' && result.outputBytes === undefined) return;
+  const exited = config.exitNote();
+  if (exited !== null) {
+    results.get(config)!.exited = exited;
+    result.errors.push(`not run: ${config.name} had exited`);
+    return;
+  }
+  try {
+    if (workload.kind === 'pgbench' && workload.resetsTpcbTables) await resetTpcbTables(cluster);
+    const cpuBefore = workload.kind === 'pgbench' && config.pid !== undefined ? await processCpuMicros(config.pid) : null;
+    const value = await measure(workload, config.url, results.get(config)!, options.seconds);
+    result.samples.push(value);
+    result.cycles.push(at.cycle);
+    if (cpuBefore !== null) {
+      const transactions = value * options.seconds;
+      (result.proxyCpuMicrosPerTransaction ??= []).push(((await processCpuMicros(config.pid!)) - cpuBefore) / transactions);
+    }
+    progress(`round ${at.round}/${options.rounds} ${workload.title} ${config.name}: ${value.toFixed(1)} ${workload.unit}`);
+  } catch (error) {
+    result.errors.push(errorText(error));
+    progress(`round ${at.round}/${options.rounds} ${workload.title} ${config.name}: error — ${errorText(error).split('\n')[0]}`);
+    const died = config.exitNote();
+    if (died !== null) {
+      results.get(config)!.exited = died;
+      progress(died);
+    }
+  }
+  await recordPeakRss(configs, results);
 }
 
 /**
