@@ -12,8 +12,8 @@ import { setFlagsFromString } from 'node:v8';
  * heap. With the fixed factor the room stays well above the young generation and those
  * collections stop (0–2 per two streams). The price is a larger limit: a proxy with 14 MB of
  * live heap may grow to ~42 MB before collecting; side by side through the bench's sequence,
- * peak RSS was 145–171 MB against 147–158 MB. `npm run bench:pg` prices the effect. The flag is read at every limit
- * computation, so setting it after start-up takes effect.
+ * peak RSS was 145–171 MB against 147–158 MB. `npm run bench:pg` prices the effect. The flag
+ * is read at every limit computation, so setting it after start-up takes effect.
  *
  * Capping the young generation instead (its growth factor is also read at run time) saved
  * ~40 MB of RSS, but a cap of 8 MB still ran 15–17 full collections per two streams, and smaller

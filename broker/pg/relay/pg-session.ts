@@ -374,7 +374,7 @@ export class PgSession implements SessionView {
     if (ctx.forward === 'client') {
       // Rewritten in place, the run is the received chunk's memory, which nothing reuses; any
       // other rewrite may live in the policy's scratch memory, reused by its next rewrite.
-      if (out === run.raw || (out.buffer === run.raw.buffer && out.byteOffset === run.raw.byteOffset)) this.toClient.add(out);
+      if (out.buffer === run.raw.buffer && out.byteOffset === run.raw.byteOffset) this.toClient.add(out);
       else this.toClient.addCopy(out);
     }
     return true;
