@@ -74,3 +74,16 @@ export function pairedRatio(result: Pick<WorkloadResult, 'samples' | 'cycles'>, 
   });
   return median(ratios);
 }
+
+/**
+ * A stream's rate counts the result as the direct connection prints it, for every
+ * configuration: a masked stream prints shorter values for the same rows, and counting its own
+ * shorter output would charge the masking for bytes it removed. So two rates divide as their
+ * elapsed times do.
+ */
+export function streamMegabytesPerSecond(results: Iterable<ConfigurationResult>, workloadId: string, seconds: number): number {
+  const direct = [...results].find((r) => r.name === 'direct');
+  const bytes = direct?.workloads[workloadId]?.outputBytes;
+  if (bytes === undefined) throw new Error("the direct connection's output size is unknown");
+  return bytes / seconds / 1e6;
+}

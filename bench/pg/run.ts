@@ -29,7 +29,7 @@
  * leg, the one to the server; clients reach the local proxies over plain loopback TCP.
  *
  * Runs go in cycles: one cycle runs one workload through every configuration, back to back
- * (a round is one cycle per pgbench workload and three per stream). Read: each cell is the
+ * (a round is one cycle per pgbench workload and STREAM_CYCLES_PER_ROUND per stream). Read: each cell is the
  * median of the configuration's samples, with the ratio to direct in parentheses — the median
  * over cycles of its sample divided by direct's sample of the same cycle, which cancels the
  * machine's drift between cycles.
@@ -49,7 +49,7 @@ import { processCpuMicros } from '../support/process-cpu.ts';
 import { parseBenchOptions, USAGE } from './bench-options.ts';
 import type { BenchOptions } from './bench-options.ts';
 import { PGBENCH_SCALE, STREAM_ROWS, prepareBenchData, resetTpcbTables } from './bench-data.ts';
-import { emptyWorkloadResult, summarise } from './bench-results.ts';
+import { emptyWorkloadResult, streamMegabytesPerSecond, summarise } from './bench-results.ts';
 import type { ConfigurationResult } from './bench-results.ts';
 import { directConfiguration, startGatehouse, startGatehouseWithDurableAudit, startGatehouseWithPolicy, startNodeRelayConfiguration, startPgBouncerConfiguration } from './configurations.ts';
 import type { Configuration } from './configurations.ts';
@@ -57,7 +57,7 @@ import { runPgbench } from './pgbench-run.ts';
 import { renderReport } from './report-table.ts';
 import { countStreamBytes, timeStream } from './stream-run.ts';
 import { judge, targetsOf } from './targets.ts';
-import { WORKLOADS } from './workloads.ts';
+import { STREAM_CYCLES_PER_ROUND, WORKLOADS } from './workloads.ts';
 import type { Workload } from './workloads.ts';
 
 const OUTPUT_FILE = join(repoRoot, 'bench', 'results', 'pg-latest.json');
@@ -83,24 +83,19 @@ function emptyResult(config: Configuration): ConfigurationResult {
   return { name: config.name, description: config.description, ...(config.startError === undefined ? {} : { startError: config.startError }), workloads };
 }
 
-/** One timed sample: tps for pgbench, MB/s for streams (bytes counted beforehand). */
-async function measure(workload: Workload, url: string, result: ConfigurationResult, seconds: number): Promise<number> {
+/** One timed sample: tps for pgbench, MB/s for streams (see streamMegabytesPerSecond). */
+async function measure(workload: Workload, url: string, results: Map<Configuration, ConfigurationResult>, seconds: number): Promise<number> {
   switch (workload.kind) {
     case 'pgbench':
       return runPgbench(url, workload.pgbenchArgs, seconds);
-    case 'stream': {
-      const bytes = result.workloads[workload.id]?.outputBytes;
-      if (bytes === undefined) throw new Error('output size unknown');
-      return bytes / (await timeStream(url, workload.psqlArgs)) / 1e6;
-    }
+    case 'stream':
+      return streamMegabytesPerSecond(results.values(), workload.id, await timeStream(url, workload.psqlArgs));
     default:
       return workload satisfies never;
   }
 }
 
 const WARM_UP_SECONDS = 3;
-/** Stream cycles per round: each runs every configuration once. */
-const STREAM_REPEATS = 3;
 
 /** Untimed short pgbench runs, directly, so the first configuration measured does not pay for cold caches. */
 async function warmUp(cluster: PostgresCluster, direct: Configuration, seconds: number): Promise<void> {
@@ -133,7 +128,7 @@ async function runRounds(cluster: PostgresCluster, configs: readonly Configurati
     for (const workload of WORKLOADS) {
       // A stream lasts about a second, short enough for one noisy moment to decide it: each
       // round runs several cycles of them, and the ratios run over all of them.
-      const cycles = workload.kind === 'stream' ? STREAM_REPEATS : 1;
+      const cycles = workload.kind === 'stream' ? STREAM_CYCLES_PER_ROUND : 1;
       for (let repeat = 0; repeat < cycles; repeat++, cycle++) {
         for (const config of configs) await runOne(cluster, configs, config, workload, results, options, { round, cycle });
       }
@@ -163,7 +158,7 @@ async function runOne(
   try {
     if (workload.kind === 'pgbench' && workload.resetsTpcbTables) await resetTpcbTables(cluster);
     const cpuBefore = workload.kind === 'pgbench' && config.pid !== undefined ? await processCpuMicros(config.pid) : null;
-    const value = await measure(workload, config.url, results.get(config)!, options.seconds);
+    const value = await measure(workload, config.url, results, options.seconds);
     result.samples.push(value);
     result.cycles.push(at.cycle);
     if (cpuBefore !== null) {

@@ -22,3 +22,9 @@ export const WORKLOADS: readonly Workload[] = [
   { kind: 'stream', id: 'stream-select', title: 'SELECT *', unit: 'MB/s', psqlArgs: ['-A', '-t', '-c', `select * from ${STREAM_TABLE}`] },
   { kind: 'stream', id: 'stream-copy', title: 'COPY TO STDOUT', unit: 'MB/s', psqlArgs: ['-c', `COPY ${STREAM_TABLE} TO STDOUT`] },
 ];
+
+/**
+ * Stream cycles per round, each running every configuration once. A stream lasts about a
+ * second, so one noisy moment of this shared machine can decide a sample: the median needs many.
+ */
+export const STREAM_CYCLES_PER_ROUND = 5;
