@@ -10,7 +10,7 @@ import { PgProxy } from '../pg/pg-proxy.ts';
 import { CatalogClient } from '../pg/upstream/catalog-client.ts';
 import { upstreamFromLease, type UpstreamConfig, type UpstreamSslMode, type UpstreamAuthMethod } from '../pg/upstream/upstream-config.ts';
 import { EnforcingSessionPolicy } from '../policy/enforcing-session-policy.ts';
-import type { PolicyRuntime } from '../policy/policy-runtime.ts';
+import { newClassificationCache, type PolicyRuntime } from '../policy/policy-runtime.ts';
 import { ServerApprovalGate } from '../policy/server-approval-gate.ts';
 import { defaultSpoolDir } from '../policy/session-policy-factory.ts';
 import type { AccessTokenSource, ServerApi } from '../server-client/api-client.ts';
@@ -79,6 +79,7 @@ export async function connectPostgres(o: ConnectOptions): Promise<RunningConnect
     catalog,
     maskingKey: randomBytes(32),
     volatility: new Map(),
+    classifications: newClassificationCache(),
     log: o.log,
     approvals: new ServerApprovalGate(o.api, events, { brokerSessionId }),
     policyVersion: lease.policy.version,

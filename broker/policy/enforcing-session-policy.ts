@@ -147,17 +147,28 @@ export class EnforcingSessionPolicy implements SessionPolicy {
   }
 
   private decide(sql: string, session: SessionView): Decided | Promise<Decided> {
-    const first = classifySql(sql, this.classifyContext(session));
+    const context = this.classifyContext(session);
+    const cache = this.runtime.classifications;
+    const cached = cache.get(sql, context.standardConformingStrings);
+    if (cached !== undefined) return this.finishDecision(sql, cached);
+    const first = classifySql(sql, context);
     if (!first.ok) return { sql, classification: null, parseError: first.error, decision: null, copy: null, computed: null };
     const unknown = first.classification.functions.filter((f) => !this.runtime.volatility.has(volatilityKey(f)));
-    if (unknown.length === 0) return this.finishDecision(sql, first.classification);
+    if (unknown.length === 0) {
+      if (!first.readPreparedStatements) cache.remember(sql, context.standardConformingStrings, first.classification);
+      return this.finishDecision(sql, first.classification);
+    }
     return loadVolatility(this.runtime, unknown).then(
       () => {
-        const again = classifySql(sql, this.classifyContext(session));
+        // The session may have moved on while the catalog answered: judge, and key, as it is now.
+        const now = this.classifyContext(session);
+        const again = classifySql(sql, now);
         if (!again.ok) return { sql, classification: null, parseError: again.error, decision: null, copy: null, computed: null };
+        if (!again.readPreparedStatements) cache.remember(sql, now.standardConformingStrings, again.classification);
         return this.finishDecision(sql, again.classification);
       },
       (e: unknown) => {
+        // Judged without the catalog: not kept, so the next time asks again.
         this.runtime.log.warn({ err: (e as Error).message }, 'function catalog lookup failed; judging without it');
         return this.finishDecision(sql, first.classification);
       },

@@ -1,6 +1,7 @@
 import type { PolicyDocument } from '../../shared/policy/policy-document.ts';
 import type { AuditActor } from '../../shared/audit/audit-event.ts';
 import type { Volatility } from '../../shared/sql/functions.ts';
+import { ClassificationCache } from '../../shared/sql/classification-cache.ts';
 import type { AuditSpool } from '../audit/audit-spool.ts';
 import type { CatalogClient } from '../pg/upstream/catalog-client.ts';
 import { sqlLiteral } from '../pg/upstream/catalog-client.ts';
@@ -18,6 +19,11 @@ export interface PolicyRuntime {
   maskingKey: Buffer;
   /** Catalog volatility by `schema.name` or `.name` (unqualified); null = no such function. */
   volatility: Map<string, Volatility | null>;
+  /**
+   * Classifications every session of the listener may reuse. They are judged with `volatility`,
+   * which is never updated once it holds a function, so the two stay consistent.
+   */
+  classifications: ClassificationCache;
   log: Logger;
   /** The policy server's approvals; null when the proxy runs offline. */
   approvals: ApprovalGate | null;
@@ -28,6 +34,13 @@ export interface PolicyRuntime {
    * than the grace period, after which statements are refused. Null when all is well.
    */
   serverOutage?: () => string | null;
+}
+
+/** Texts kept per standard_conforming_strings setting: a few thousand bytes of tree each. */
+const CACHED_CLASSIFICATIONS = 500;
+
+export function newClassificationCache(): ClassificationCache {
+  return new ClassificationCache(CACHED_CLASSIFICATIONS);
 }
 
 export function volatilityKey(fn: string): string {

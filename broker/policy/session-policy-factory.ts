@@ -11,7 +11,7 @@ import { initSqlParser } from '../../shared/sql/classify.ts';
 import { AuditSpool } from '../audit/audit-spool.ts';
 import { CatalogClient } from '../pg/upstream/catalog-client.ts';
 import { EnforcingSessionPolicy } from './enforcing-session-policy.ts';
-import type { PolicyRuntime } from './policy-runtime.ts';
+import { newClassificationCache, type PolicyRuntime } from './policy-runtime.ts';
 
 export interface SessionPolicySetup {
   policyFile: string | null;
@@ -59,6 +59,7 @@ export async function loadSessionPolicyFactory(setup: SessionPolicySetup): Promi
     catalog,
     maskingKey: setup.maskingKey === undefined ? randomBytes(32) : Buffer.from(setup.maskingKey, /^[0-9a-f]+$/i.test(setup.maskingKey) ? 'hex' : 'base64'),
     volatility: new Map(),
+    classifications: newClassificationCache(),
     log: setup.log,
     approvals: null,
     policyVersion: 0,

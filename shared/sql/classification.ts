@@ -54,7 +54,12 @@ export interface SqlClassification {
 }
 
 export type ClassifyResult =
-  | { ok: true; classification: SqlClassification }
+  | {
+      ok: true;
+      classification: SqlClassification;
+      /** Some statement named a prepared statement (EXECUTE): the same text may mean something else later. */
+      readPreparedStatements: boolean;
+    }
   | { ok: false; error: string; position?: number };
 
 export const relationRefSchema: z.ZodType<RelationRef> = z.object({

@@ -44,10 +44,13 @@ export async function initSqlParser(): Promise<void> {
 class PreparedStatementsOverlay {
   private readonly local = new Map<string, StatementClassification | null>();
   private sessionMapCleared = false;
+  /** Some statement named a prepared statement: the classification depends on more than the text. */
+  consulted = false;
 
   constructor(private readonly session: ReadonlyMap<string, StatementClassification>) {}
 
   lookup(name: string): StatementClassification | undefined {
+    this.consulted = true;
     if (this.local.has(name)) return this.local.get(name) ?? undefined;
     return this.sessionMapCleared ? undefined : this.session.get(name);
   }
@@ -173,7 +176,7 @@ export function classifySql(text: string, context: ClassifyContext): ClassifyRes
     for (const effect of classification.effects) prepared.apply(effect);
     statements.push(classification);
   }
-  return { ok: true, classification: summarize(statements, wholeFingerprint) };
+  return { ok: true, classification: summarize(statements, wholeFingerprint), readPreparedStatements: prepared.consulted };
 }
 
 function summarize(statements: StatementClassification[], fingerprint: string): SqlClassification {

@@ -317,6 +317,33 @@ describe('approval rules offline, DDL and dangerous statements', () => {
   });
 });
 
+describe('statements sent again', () => {
+  it('judges the same EXECUTE text afresh once its prepared statement is gone', async () => {
+    const client = await connect();
+    await client.query('prepare gh_again as select x from t');
+    expect((await client.query('execute gh_again')).rows).toEqual([{ x: 0 }]);
+    await client.query('deallocate gh_again');
+    // Had the first verdict been kept for the text, this would reach the server and fail
+    // there with 26000 (no such prepared statement) instead.
+    await expect(client.query('execute gh_again')).rejects.toMatchObject({
+      code: '42501',
+      message: expect.stringContaining('blocked by rule "no-ddl-or-dangerous"') as unknown,
+    });
+  });
+
+  it('gives a text every session sends the same verdict in each, through both protocols', async () => {
+    const [first, second] = [await connect(), await connect()];
+    for (const client of [first, second, first]) {
+      expect((await client.query('select x from t /* gh-sent-again */')).rows).toEqual([{ x: 0 }]);
+      expect((await client.query({ text: 'select x from t where x = $1 /* gh-sent-again */', values: [0] })).rows).toEqual([{ x: 0 }]);
+      await expect(client.query('select secret from forbidden /* gh-sent-again */')).rejects.toMatchObject({ code: '42501' });
+      await expect(client.query({ text: 'select secret from forbidden where secret = $1 /* gh-sent-again */', values: ['s'] })).rejects.toMatchObject({ code: '42501' });
+    }
+    expect(await logged('gh-sent-again')).toHaveLength(6);
+    await expectNeverForwarded('select secret from forbidden');
+  });
+});
+
 describe('the audit spool', () => {
   it('records every statement with its decision, and audit tail prints it readably', async () => {
     const client = await connect();
