@@ -10,9 +10,9 @@
  * full_name, amount, created_at, note) are created once, directly. Then, for each round, every
  * workload runs on every configuration back to back (A/B/C/A/B/C), so drift in the machine
  * hits all of them alike (after short untimed warm-up runs):
- *   pgbench -S -c1, -S -c8, -M prepared -S -c8, TPC-B -c8 (all -j 2 -T <seconds>) → tps
+ *   pgbench -S -c1, -S -c8, -M extended -S -c8, -M prepared -S -c8, TPC-B -c8 (all -j 2 -T <seconds>) → tps
  *   psql -A -t -c 'select * from bench_rows' and COPY bench_rows TO STDOUT, output to
- *   /dev/null → MB/s (10^6 bytes) of psql's output
+ *   /dev/null → MB/s (10^6 bytes) of the result as direct prints it (see streamMegabytesPerSecond)
  * and after all runs the proxy's peak RSS (VmHWM); for pgbench through a proxy, also the
  * proxy's CPU time per transaction (from /proc/<pid>/stat around each run), printed as a note.
  *

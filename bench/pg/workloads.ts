@@ -10,6 +10,16 @@ export const WORKLOADS: readonly Workload[] = [
   { kind: 'pgbench', id: 'pgbench-select-c1', title: '-S -c1', unit: 'tps', pgbenchArgs: ['-S', '-c', '1'], usesPreparedStatements: false, resetsTpcbTables: false },
   { kind: 'pgbench', id: 'pgbench-select-c8', title: '-S -c8', unit: 'tps', pgbenchArgs: ['-S', '-c', '8'], usesPreparedStatements: false, resetsTpcbTables: false },
   {
+    // What drivers send by default for a query with parameters: Parse, Bind, Execute, Sync each time.
+    kind: 'pgbench',
+    id: 'pgbench-extended-select-c8',
+    title: '-M extended -S -c8',
+    unit: 'tps',
+    pgbenchArgs: ['-M', 'extended', '-S', '-c', '8'],
+    usesPreparedStatements: false,
+    resetsTpcbTables: false,
+  },
+  {
     kind: 'pgbench',
     id: 'pgbench-prepared-select-c8',
     title: '-M prepared -S -c8',
