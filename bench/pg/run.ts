@@ -29,10 +29,10 @@
  * leg, the one to the server; clients reach the local proxies over plain loopback TCP.
  *
  * Runs go in cycles: one cycle runs one workload through every configuration, back to back
- * (a round is one cycle per pgbench workload and STREAM_CYCLES_PER_ROUND per stream). Read: each cell is the
- * median of the configuration's samples, with the ratio to direct in parentheses — the median
- * over cycles of its sample divided by direct's sample of the same cycle, which cancels the
- * machine's drift between cycles.
+ * (a round is one cycle per pgbench workload and STREAM_CYCLES_PER_ROUND per stream). Read:
+ * each cell is the median of the configuration's samples, with the ratio to direct in
+ * parentheses — the median over cycles of its sample divided by direct's sample of the same
+ * cycle, which cancels the machine's drift between cycles.
  * Below the figures, the "target (Gatehouse)" row gives the threshold and one row per
  * Gatehouse configuration says met/MISSED. Targets never make the bench fail. The same
  * figures (with every round's sample) are written to bench/results/pg-latest.json.
