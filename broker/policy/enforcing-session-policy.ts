@@ -58,6 +58,10 @@ function auditText(sql: string): string {
   return sql.length <= MAX_AUDIT_TEXT ? sql : `${sql.slice(0, MAX_AUDIT_TEXT)}…[${sql.length - MAX_AUDIT_TEXT} more characters]`;
 }
 
+function standardConformingStrings(session: SessionView): boolean {
+  return session.parameters.get('standard_conforming_strings') !== 'off';
+}
+
 function parseSearchPath(value: string, user: string): string[] {
   return value
     .split(',')
@@ -137,7 +141,7 @@ export class EnforcingSessionPolicy implements SessionPolicy {
 
   private classifyContext(session: SessionView): ClassifyContext {
     return {
-      standardConformingStrings: session.parameters.get('standard_conforming_strings') !== 'off',
+      standardConformingStrings: standardConformingStrings(session),
       preparedStatements: this.prepared,
       functionVolatility: (schema, name) => {
         const v = this.runtime.volatility.get(volatilityKey(schema === null ? name : `${schema}.${name}`));
@@ -147,15 +151,15 @@ export class EnforcingSessionPolicy implements SessionPolicy {
   }
 
   private decide(sql: string, session: SessionView): Decided | Promise<Decided> {
-    const context = this.classifyContext(session);
     const cache = this.runtime.classifications;
-    const cached = cache.get(sql, context.standardConformingStrings);
+    const cached = cache.get(sql, standardConformingStrings(session));
     if (cached !== undefined) return this.finishDecision(sql, cached);
+    const context = this.classifyContext(session);
     const first = classifySql(sql, context);
     if (!first.ok) return { sql, classification: null, parseError: first.error, decision: null, copy: null, computed: null };
     const unknown = first.classification.functions.filter((f) => !this.runtime.volatility.has(volatilityKey(f)));
     if (unknown.length === 0) {
-      if (!first.readPreparedStatements) cache.remember(sql, context.standardConformingStrings, first.classification);
+      cache.remember(sql, context.standardConformingStrings, first);
       return this.finishDecision(sql, first.classification);
     }
     return loadVolatility(this.runtime, unknown).then(
@@ -164,7 +168,7 @@ export class EnforcingSessionPolicy implements SessionPolicy {
         const now = this.classifyContext(session);
         const again = classifySql(sql, now);
         if (!again.ok) return { sql, classification: null, parseError: again.error, decision: null, copy: null, computed: null };
-        if (!again.readPreparedStatements) cache.remember(sql, now.standardConformingStrings, again.classification);
+        cache.remember(sql, now.standardConformingStrings, again);
         return this.finishDecision(sql, again.classification);
       },
       (e: unknown) => {

@@ -1,4 +1,4 @@
-import type { SqlClassification } from './classification.ts';
+import type { ClassifiedSql, SqlClassification } from './classification.ts';
 
 /**
  * Longer texts are classified every time: they are rarely sent twice, and keeping them would
@@ -11,11 +11,11 @@ const MAX_CACHED_TEXT_CHARS = 4096;
  * statement before every execution, BEGIN and COMMIT, a dashboard's refresh. Each costs a
  * libpg-query parse and fingerprint otherwise.
  *
- * The caller must only offer a classification that follows from its text and
- * standard_conforming_strings alone (the key). One that read the session's prepared statements
- * (EXECUTE) does not qualify. Neither does one judged before the catalog was asked about its
- * functions. One that changes session state (SET, PREPARE, DECLARE…) is refused here: its
- * effects are applied per session, and such statements are rarely hot.
+ * Only a classification that follows from its text and standard_conforming_strings alone (the
+ * key) is kept. One that read the session's prepared statements (EXECUTE) is refused here, and
+ * so is one that changes session state (SET, PREPARE, DECLARE…): its effects are applied per
+ * session, and such statements are rarely hot. The caller must not offer one judged before the
+ * catalog was asked about its functions.
  *
  * A text is kept the second time it is offered. Most texts sent with their values inline are
  * never sent again, and keeping each of them cost more than it saved: freezing every tree and
@@ -44,9 +44,10 @@ export class ClassificationCache {
     return hit;
   }
 
-  /** Offers `classification` for `text`; returns whether it is now kept (see the class comment). */
-  remember(text: string, standardConformingStrings: boolean, classification: SqlClassification): boolean {
-    if (this.capacity <= 0 || text.length > MAX_CACHED_TEXT_CHARS || classification.effects.length > 0) return false;
+  /** Offers what classifySql made of `text`; returns whether it is now kept (see the class comment). */
+  remember(text: string, standardConformingStrings: boolean, result: ClassifiedSql): boolean {
+    const { classification } = result;
+    if (this.capacity <= 0 || text.length > MAX_CACHED_TEXT_CHARS || result.readPreparedStatements || classification.effects.length > 0) return false;
     const { kept, seenOnce } = this.mapsFor(standardConformingStrings);
     if (!seenOnce.delete(text)) {
       seenOnce.set(text, true);

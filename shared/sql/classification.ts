@@ -53,14 +53,15 @@ export interface SqlClassification {
   effects: SessionEffect[];
 }
 
-export type ClassifyResult =
-  | {
-      ok: true;
-      classification: SqlClassification;
-      /** Some statement named a prepared statement (EXECUTE): the same text may mean something else later. */
-      readPreparedStatements: boolean;
-    }
-  | { ok: false; error: string; position?: number };
+/** What classifySql made of text it could classify. */
+export interface ClassifiedSql {
+  ok: true;
+  classification: SqlClassification;
+  /** Some statement named a prepared statement (EXECUTE): the same text may mean something else later. */
+  readPreparedStatements: boolean;
+}
+
+export type ClassifyResult = ClassifiedSql | { ok: false; error: string; position?: number };
 
 export const relationRefSchema: z.ZodType<RelationRef> = z.object({
   schema: z.string().nullable(),

@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { classifySql, emptyClassifyContext, initSqlParser } from '../../../shared/sql/classify.ts';
-import type { SqlClassification, StatementClassification } from '../../../shared/sql/classification.ts';
+import type { ClassifiedSql, StatementClassification } from '../../../shared/sql/classification.ts';
 import { ClassificationCache } from '../../../shared/sql/classification-cache.ts';
 
 beforeAll(async () => {
   await initSqlParser();
 });
 
-function classified(sql: string, prepared = new Map<string, StatementClassification>()): { classification: SqlClassification; readPreparedStatements: boolean } {
+function classified(sql: string, prepared = new Map<string, StatementClassification>()): ClassifiedSql {
   const result = classifySql(sql, { ...emptyClassifyContext(), preparedStatements: prepared });
   if (!result.ok) throw new Error(`refused: ${result.error}`);
   return result;
@@ -27,43 +27,47 @@ describe('what a classification depends on besides its text', () => {
 });
 
 /** Offers a classification twice: a text is kept the second time. */
-function keep(cache: ClassificationCache, sql: string, standardConformingStrings = true): boolean {
-  const c = classified(sql).classification;
-  cache.remember(sql, standardConformingStrings, c);
-  return cache.remember(sql, standardConformingStrings, c);
+function keep(cache: ClassificationCache, sql: string, standardConformingStrings = true, prepared = new Map<string, StatementClassification>()): boolean {
+  const result = classified(sql, prepared);
+  cache.remember(sql, standardConformingStrings, result);
+  return cache.remember(sql, standardConformingStrings, result);
 }
 
 describe('ClassificationCache', () => {
   it('keeps a text the second time it is offered: most texts with inline values never come again', () => {
     const cache = new ClassificationCache(10);
-    const read = classified('select x from t where id = 1').classification;
-    expect(cache.remember('select x from t where id = 1', true, read)).toBe(false);
+    const result = classified('select x from t where id = 1');
+    expect(cache.remember('select x from t where id = 1', true, result)).toBe(false);
     expect(cache.get('select x from t where id = 1', true)).toBeUndefined();
-    expect(Object.isFrozen(read)).toBe(false);
-    expect(cache.remember('select x from t where id = 1', true, read)).toBe(true);
-    expect(cache.get('select x from t where id = 1', true)).toBe(read);
+    expect(Object.isFrozen(result.classification)).toBe(false);
+    expect(cache.remember('select x from t where id = 1', true, result)).toBe(true);
+    expect(cache.get('select x from t where id = 1', true)).toBe(result.classification);
     expect(cache.size).toBe(1);
   });
 
   it('returns what it was given for the same text and standard_conforming_strings, and nothing for the other setting', () => {
     const cache = new ClassificationCache(10);
-    const read = classified('select x from t').classification;
-    cache.remember('select x from t', true, read);
-    expect(cache.remember('select x from t', true, read)).toBe(true);
-    expect(cache.get('select x from t', true)).toBe(read);
+    const result = classified('select x from t');
+    cache.remember('select x from t', true, result);
+    expect(cache.remember('select x from t', true, result)).toBe(true);
+    expect(cache.get('select x from t', true)).toBe(result.classification);
     expect(cache.get('select x from t', false)).toBeUndefined();
     expect(cache.get('select x from t ', true)).toBeUndefined();
   });
 
-  it('keeps nothing that changes session state, nor very long texts', () => {
+  it('keeps nothing that changes session state or reads its prepared statements, nor very long texts', () => {
     const cache = new ClassificationCache(10);
     for (const sql of ["set search_path = 'x'", 'prepare q as select 1', 'declare c cursor for select 1', 'deallocate all']) {
-      const c = classified(sql).classification;
-      expect(c.effects.length, sql).toBeGreaterThan(0);
-      expect(cache.remember(sql, true, c), sql).toBe(false);
-      expect(cache.remember(sql, true, c), sql).toBe(false);
+      const result = classified(sql);
+      expect(result.classification.effects.length, sql).toBeGreaterThan(0);
+      expect(cache.remember(sql, true, result), sql).toBe(false);
+      expect(cache.remember(sql, true, result), sql).toBe(false);
       expect(cache.get(sql, true), sql).toBeUndefined();
     }
+    const effect = classified('prepare p as select 1').classification.effects[0]!;
+    if (effect.kind !== 'prepare') throw new Error(`expected a prepare effect, got ${effect.kind}`);
+    expect(keep(cache, 'explain execute p', true, new Map([['p', effect.classification]]))).toBe(false);
+    expect(keep(cache, 'execute nope')).toBe(false);
     const long = `select ${Array.from({ length: 1200 }, (_, i) => i).join(', ')}`;
     expect(long.length).toBeGreaterThan(4096);
     expect(keep(cache, long)).toBe(false);
