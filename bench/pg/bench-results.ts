@@ -36,6 +36,12 @@ export interface ConfigurationResult {
   workloads: Record<string, WorkloadResult>;
 }
 
+/** The direct connection's results, which every ratio and stream rate is taken against. */
+export function directResultOf(results: Iterable<ConfigurationResult>): ConfigurationResult | undefined {
+  for (const result of results) if (result.name === 'direct') return result;
+  return undefined;
+}
+
 export function emptyWorkloadResult(workload: Workload): WorkloadResult {
   return { unit: workload.unit, samples: [], cycles: [], errors: [] };
 }
@@ -52,7 +58,7 @@ export function summarise(results: ConfigurationResult[]): void {
       if (middle !== undefined) result.median = middle;
     }
   }
-  const direct = results.find((r) => r.name === 'direct');
+  const direct = directResultOf(results);
   for (const config of results) {
     for (const [id, result] of Object.entries(config.workloads)) {
       const base = direct?.workloads[id];
@@ -82,8 +88,7 @@ export function pairedRatio(result: Pick<WorkloadResult, 'samples' | 'cycles'>, 
  * elapsed times do.
  */
 export function streamMegabytesPerSecond(results: Iterable<ConfigurationResult>, workloadId: string, seconds: number): number {
-  const direct = [...results].find((r) => r.name === 'direct');
-  const bytes = direct?.workloads[workloadId]?.outputBytes;
+  const bytes = directResultOf(results)?.workloads[workloadId]?.outputBytes;
   if (bytes === undefined) throw new Error("the direct connection's output size is unknown");
   return bytes / seconds / 1e6;
 }

@@ -1,6 +1,7 @@
 import { median } from '../support/median.ts';
 import { renderTextTable } from '../support/text-table.ts';
 import type { ColumnAlign, TableRow } from '../support/text-table.ts';
+import { directResultOf } from './bench-results.ts';
 import type { ConfigurationResult, WorkloadResult } from './bench-results.ts';
 import { EARLIER_PGBOUNCER_RATIOS, PEAK_RSS_MEASURE } from './targets.ts';
 import type { Target, TargetVerdict } from './targets.ts';
@@ -42,7 +43,7 @@ function oneLine(text: string, max = 140): string {
 
 /** Where a configuration prints a stream shorter or longer than direct does (masking shortens it). */
 function streamSizeNotes(workloads: readonly Workload[], results: readonly ConfigurationResult[]): string[] {
-  const direct = results.find((r) => r.name === 'direct');
+  const direct = directResultOf(results);
   const notes: string[] = [];
   for (const w of workloads) {
     if (w.kind !== 'stream') continue;
